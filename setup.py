@@ -42,7 +42,7 @@ setup(
     name=PACKAGE,
     version='0.1.0',
     packages=find_packages(exclude=['test', 'test.*', 'bench', 'bench.*']),
-    package_data={PACKAGE: ['static/*', 'static/**/*']},
+    package_data={PACKAGE: ['static/fonts/*']},
     data_files=[
         ('share/ament_index/resource_index/packages', [f'resource/{PACKAGE}']),
         (f'share/{PACKAGE}', ['package.xml']),
@@ -66,7 +66,8 @@ setup(
     entry_points={
         'console_scripts': [
             'vuer_bridge = vuer_ros.ros.bridge_node:main',
-            'vuer_ros_demo = vuer_ros.ros.demo:main',
+            'vuer_demo_publisher = vuer_ros.ros.demo:main',
+            'vuer_ros_demo = vuer_ros.ros.bridge_node:demo_main',
         ],
     },
 )

@@ -1,0 +1,358 @@
+# Copyright 2026 vuer_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""The Vuer server against real websocket peers: API, shared scene, send path, bad input."""
+
+import asyncio
+import logging
+
+from aiohttp import WSCloseCode
+import msgpack
+import pytest
+
+from vuer_ros import Vuer, VuerSession
+from vuer_ros.schemas import Box, group, Sphere, Text
+from wire_client import WireClient
+
+
+@pytest.fixture
+async def server():
+    """Give a server on a free loopback port, stopped after the test."""
+    app = Vuer(host='127.0.0.1', port=0)
+    started = []
+
+    async def start() -> Vuer:
+        await app.start_server()
+        started.append(app)
+        return app
+
+    yield app, start
+    if started:
+        await app.stop_server()
+
+
+@pytest.fixture
+async def clients():
+    """Websocket clients closed after the test."""
+    made: list[WireClient] = []
+
+    async def connect(app: Vuer, **options) -> WireClient:
+        client = WireClient(f'ws://127.0.0.1:{app.port}/')
+        made.append(client)
+        return await client.connect(**options)
+
+    yield connect
+    for client in made:
+        await client.close()
+
+
+def etypes(frames: list[dict]) -> list[str]:
+    return [frame['etype'] for frame in frames]
+
+
+async def wait_until(condition, timeout: float = 5.0) -> None:
+    """Poll a condition on server-side state (the tests' only window into it)."""
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise TimeoutError('condition not met')
+
+
+async def test_spawn_runs_after_init_and_upserts_reach_client(server, clients):
+    app, start = server
+    seen: list[VuerSession] = []
+
+    @app.spawn
+    async def main(session: VuerSession) -> None:
+        seen.append(session)
+        session.upsert @ Box(key='b', args=[1, 2, 3], color='red')
+        await session.forever()
+
+    await start()
+    client = await clients(app, init=False)
+    await asyncio.sleep(0.2)
+    assert seen == [], 'the handler must wait for INIT'
+    await client.send('INIT', {'client': 'browser'})
+    view = await client.wait_for(lambda frames: WireClient.upserted(client).get('b'))
+    assert view['tag'] == 'Box' and view['args'] == [1, 2, 3]
+    assert view['material'] == {'color': 'red'}, 'colour must reach the material'
+    assert seen[0].init == {'client': 'browser'}
+
+
+async def test_spawn_filters_pick_the_matching_handler(server, clients):
+    app, start = server
+    ran: list[str] = []
+
+    @app.spawn(client='python')
+    async def python_only(session):
+        ran.append('python')
+
+    @app.spawn(client='test')
+    async def tests(session):
+        ran.append('test')
+        await session.forever()
+
+    await start()
+    await clients(app)
+    await asyncio.sleep(0.3)
+    assert ran == ['test']
+
+
+async def test_call_forms_and_parent(server, clients):
+    app, start = server
+
+    @app.spawn
+    async def main(session):
+        session.upsert(group(key='g'))
+        session.upsert([Box(key='a'), Sphere(key='s')], to='g')
+        session.add(Box(key='added'), to='g')
+        session.update @ {'tag': 'Box', 'key': 'a', 'position': [1, 0, 0]}
+        session.remove @ 's'
+        session.remove(['added'])
+        await session.forever()
+
+    await start()
+    client = await clients(app)
+    await client.wait_for(lambda frames: etypes(frames).count('REMOVE') == 2)
+    frames = client.frames
+    upserts = [frame['data'] for frame in frames if frame['etype'] == 'UPSERT']
+    assert upserts[0]['to'] is None and upserts[0]['nodes'][0]['key'] == 'g'
+    assert upserts[1]['to'] == 'g'
+    assert [node['key'] for node in upserts[1]['nodes']] == ['a', 's']
+    add = next(frame for frame in frames if frame['etype'] == 'ADD')
+    assert add['data']['to'] == 'g' and add['data']['nodes'][0]['key'] == 'added'
+    update = next(frame for frame in frames if frame['etype'] == 'UPDATE')
+    assert update['data']['nodes'][0]['position'] == [1, 0, 0]
+    assert [f['data']['keys'] for f in frames if f['etype'] == 'REMOVE'] == [['s'], ['added']]
+    assert all(isinstance(frame['ts'], int) for frame in frames)
+
+
+async def test_handlers_till_and_decorator(server, clients):
+    app, start = server
+    clicks: list[str] = []
+    got: list = []
+
+    @app.add_handler('ON_CLICK')
+    async def on_click(event, session):
+        clicks.append(event.value['key'])
+
+    remove = app.add_handler('CAMERA_MOVE', lambda event, session: clicks.append('camera'))
+
+    @app.spawn
+    async def main(session):
+        got.append(await session.till('ON_CLICK', timeout=5))
+        with pytest.raises(asyncio.TimeoutError):
+            await session.till('NEVER', timeout=0.05)
+        got.append('timed out')
+        await session.forever()
+
+    await start()
+    client = await clients(app)
+    await asyncio.sleep(0.1)
+    await client.send('ON_CLICK', {'key': 'box'})
+    await client.send('CAMERA_MOVE', {'camera': {}})
+    await wait_until(lambda: len(got) == 2 and len(clicks) == 2)
+    remove()
+    await client.send('CAMERA_MOVE', {'camera': {}})
+    await client.send('ON_CLICK', {'key': 'marker'})
+    await wait_until(lambda: len(clicks) == 3)
+    assert got[0].etype == 'ON_CLICK' and got[0].value == {'key': 'box'}
+    assert got[1] == 'timed out'
+    assert sorted(clicks) == ['box', 'camera', 'marker'], 'removed handler must not run again'
+
+
+async def test_tasks_are_cancelled_when_the_session_closes(server, clients):
+    app, start = server
+    tasks: list[asyncio.Task] = []
+    forever_returned = asyncio.Event()
+
+    @app.spawn
+    async def main(session):
+        tasks.append(session.spawn_task(asyncio.sleep(3600), name='background'))
+        await session.forever()
+        forever_returned.set()
+
+    await start()
+    client = await clients(app)
+    while not tasks:
+        await asyncio.sleep(0.02)
+    await client.close()
+    await asyncio.wait_for(forever_returned.wait(), 5)
+    await asyncio.sleep(0)
+    assert tasks[0].cancelled()
+    assert not app.sessions
+
+
+async def test_session_closes_when_handler_returns(server, clients):
+    app, start = server
+
+    @app.spawn
+    async def main(session):
+        session.upsert @ Box(key='once')
+
+    await start()
+    client = await clients(app)
+    assert await client.wait_closed() == WSCloseCode.OK
+    assert 'once' in client.upserted()
+
+
+async def test_shared_scene_reaches_everyone_and_late_joiners(server, clients):
+    app, start = server
+    await start()
+    early = await clients(app)
+    app.upsert @ group(key='frame:map')
+    app.upsert(Box(key='robot', position=[1, 0, 0]), to='frame:map')
+    app.upsert(Box(key='gone'), to='frame:map')
+    app.remove @ 'gone'
+    await early.wait_for(lambda frames: 'REMOVE' in etypes(frames))
+    late = await clients(app)
+    view = await late.wait_for(lambda frames: late.upserted().get('robot'))
+    assert view['position'] == [1, 0, 0]
+    assert 'gone' not in late.upserted()
+    first = late.frames[0]['data']
+    assert first['to'] is None and first['nodes'][0]['key'] == 'frame:map', \
+        'parents must arrive before their children'
+    assert set(early.upserted()) == {'frame:map', 'robot'}
+
+
+async def test_upserts_of_one_key_coalesce_but_structure_is_kept(server, clients):
+    app, start = server
+    await start()
+    client = await clients(app, read=False)
+    await asyncio.sleep(0.1)
+    # Nothing can be sent while the loop does not run, so all of this waits together.
+    app.upsert @ group(key='g')
+    for i in range(100):
+        app.upsert(Box(key='moving', position=[i, 0, 0]), to='g')
+    app.remove @ 'moving'
+    app.upsert(Box(key='moving', position=[-1, 0, 0]), to='g')
+    client.start_reading()
+    await client.wait_for(lambda frames: 'REMOVE' in etypes(frames)
+                          and client.upserted().get('moving', {}).get('position') == [-1, 0, 0])
+    positions = [node['position'] for frame in client.frames if frame['etype'] == 'UPSERT'
+                 for node in frame['data']['nodes'] if node['key'] == 'moving']
+    assert positions == [[99, 0, 0], [-1, 0, 0]], 'newest wins before the remove, none lost after'
+    order = [(frame['etype'], frame['data'].get('keys')) for frame in client.frames]
+    assert order[-2] == ('REMOVE', ['moving'])
+
+
+async def test_stalled_client_is_resynced_and_others_unaffected(server, clients):
+    app, start = server
+    app.client_byte_limit = 256 * 1024
+    await start()
+    stalled = await clients(app, read=False)
+    await asyncio.sleep(0.1)
+    stalled_session = next(iter(app.sessions))
+    normal = await clients(app)
+    await asyncio.sleep(0.1)
+    payload = 'x' * 50_000
+    # ~20 MB of distinct keys: more than the kernel's socket buffers and the byte limit.
+    for i in range(400):
+        app.upsert @ Box(key=f'box-{i}', name=payload)
+        await asyncio.sleep(0)
+        for session in app.sessions:
+            assert session.outbox.pending_bytes <= app.client_byte_limit
+    await normal.wait_for(lambda frames: len(normal.upserted()) == 400, timeout=20)
+    assert stalled_session.outbox.resyncs >= 1, 'the stalled client must be resynced'
+    normal_session = next(s for s in app.sessions if s is not stalled_session)
+    assert normal_session.outbox.resyncs == 0
+    app.upsert @ Box(key='box-0', name='latest')
+    stalled.start_reading()
+    await stalled.wait_for(
+        lambda frames: len(stalled.upserted()) == 400
+        and stalled.upserted()['box-0'].get('name') == 'latest', timeout=30)
+    assert 'SET' in etypes(stalled.frames)
+    assert stalled.upserted()['box-399']['name'] == payload
+
+
+async def test_bad_frames_close_only_that_connection(server, clients, caplog):
+    app, start = server
+    await start()
+    good = await clients(app)
+    cases = [b'\xc1\xc1 not msgpack', msgpack.packb([1, 2, 3]), msgpack.packb({'ts': 1}),
+             msgpack.packb({'etype': 'X', 'ts': 'yesterday'}), 'a text frame']
+    with caplog.at_level(logging.WARNING, logger='vuer_ros.server'):
+        for case in cases:
+            bad = await clients(app)
+            await bad.send_raw(case)
+            assert await bad.wait_closed() == WSCloseCode.UNSUPPORTED_DATA
+    reasons = [record.getMessage() for record in caplog.records]
+    assert any('not valid msgpack' in reason for reason in reasons)
+    assert any('not a map' in reason for reason in reasons)
+    assert any('etype' in reason for reason in reasons)
+    assert any('timestamp' in reason for reason in reasons)
+    assert any('text frame' in reason for reason in reasons)
+    app.upsert @ Box(key='still-here')
+    await good.wait_for(lambda frames: 'still-here' in good.upserted())
+
+
+async def test_oversized_frame_is_refused(server, clients):
+    app, start = server
+    app.max_client_frame = 1024
+    await start()
+    client = await clients(app)
+    await client.send('BIG', 'x' * 4096)
+    assert await client.wait_closed() == WSCloseCode.MESSAGE_TOO_BIG
+
+
+async def test_unknown_events_and_odd_values_are_tolerated(server, clients):
+    app, start = server
+    events = []
+    app.add_handler('ON_CLICK', lambda event, session: events.append(event.value))
+    await start()
+    client = await clients(app, init=False)
+    await client.send('INIT', 'not a map')
+    await client.send('SOMETHING_NEW', {'a': 1})
+    await client.send('ON_CLICK', 42)
+    await asyncio.sleep(0.2)
+    assert events == [42]
+    session = next(iter(app.sessions))
+    assert session.init == {}
+    assert not session.closed
+
+
+async def test_malformed_elements_are_rejected_not_sent(server, clients, caplog):
+    app, start = server
+    await start()
+    client = await clients(app)
+    with caplog.at_level(logging.ERROR, logger='vuer_ros.server'):
+        app.upsert @ [
+            Box(key='nan-box', position=[float('nan'), 0, 0]),
+            {'tag': 'Text', 'key': 'bare-text', 'children': 'HELLO'},
+            Text('fine', key='good-text'),
+        ]
+    await client.wait_for(lambda frames: 'good-text' in client.upserted())
+    assert set(client.upserted()) == {'good-text'}
+    messages = ' '.join(record.getMessage() for record in caplog.records)
+    assert 'nan-box' in messages and 'bare-text' in messages
+    assert 'nan-box' not in app.scene and 'good-text' in app.scene
+
+
+async def test_client_page_and_assets_are_served(server):
+    import aiohttp
+    app, start = server
+    await start()
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f'http://127.0.0.1:{app.port}/') as response:
+            text = await response.text()
+            if app.client_dir is None:
+                assert response.status == 404 and 'vuer.ai' in text
+            else:
+                assert response.status == 200 and '/assets/' in text
+    assert f'ws=ws://127.0.0.1:{app.port}' in app.client_url()
+    app.queries = {'reconnect': True, 'collapseMenu': True}
+    assert app.client_url('10.0.0.5').endswith(
+        f'/?ws=ws://10.0.0.5:{app.port}&reconnect=true&collapseMenu=true')
+    assert app.client_url(base='https://vuer.ai').startswith('https://vuer.ai/?ws=ws://')
