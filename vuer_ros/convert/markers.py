@@ -1,0 +1,489 @@
+# Copyright 2026 vuer_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""visualization_msgs/Marker to one scene element, drawn the way RViz2 draws it.
+
+Each marker becomes a ``group`` placed at ``marker.pose`` (TEXT_VIEW_FACING: at its
+position only) whose children carry the geometry in the marker's own ROS frame; the node
+puts that group into the group of ``marker.header.frame_id``. Fields are read by attribute
+only, so real messages and plain objects both work, and nothing here imports ROS.
+
+Rejections raise MarkerError. Like RViz, NaN or infinity anywhere rejects the message and
+leaves an earlier marker with the same (ns, id) as it was (``error.hide`` is False); the
+other errors make RViz hide that marker (``error.hide`` is True). Problems RViz only warns
+about (a zero scale, full transparency, an unnormalised quaternion...) do not stop the
+marker: it is drawn as RViz draws it (flat, invisible, normalised) and
+``marker_warnings`` gives the warning texts to log.
+"""
+
+import math
+import os
+from typing import Callable, Iterable, NamedTuple, Optional
+
+import numpy as np
+
+from vuer_ros.convert import geometry
+from vuer_ros.convert.frames import normalize_frame
+from vuer_ros.convert.transforms import (
+    finite, finite_array, quaternion_norm_ok, quaternion_to_euler)
+from vuer_ros.schemas import (
+    Billboard, Box, Cylinder, Dae, Element, Glb, group, Obj, Ply, PointCloud, Sphere, Stl,
+    Text, TriMesh)
+
+# visualization_msgs/Marker type and action values, kept here only.
+ARROW = 0
+CUBE = 1
+SPHERE = 2
+CYLINDER = 3
+LINE_STRIP = 4
+LINE_LIST = 5
+CUBE_LIST = 6
+SPHERE_LIST = 7
+POINTS = 8
+TEXT_VIEW_FACING = 9
+MESH_RESOURCE = 10
+TRIANGLE_LIST = 11
+ARROW_STRIP = 12
+
+ADD = 0
+MODIFY = 0
+DELETE = 2
+DELETEALL = 3
+
+TYPE_NAMES = {
+    ARROW: 'ARROW', CUBE: 'CUBE', SPHERE: 'SPHERE', CYLINDER: 'CYLINDER',
+    LINE_STRIP: 'LINE_STRIP', LINE_LIST: 'LINE_LIST', CUBE_LIST: 'CUBE_LIST',
+    SPHERE_LIST: 'SPHERE_LIST', POINTS: 'POINTS', TEXT_VIEW_FACING: 'TEXT_VIEW_FACING',
+    MESH_RESOURCE: 'MESH_RESOURCE', TRIANGLE_LIST: 'TRIANGLE_LIST', ARROW_STRIP: 'ARROW_STRIP',
+}
+#: Types that colour each point with ``colors[i]`` when there is one colour per point.
+_POINT_COLOR_TYPES = frozenset({LINE_STRIP, LINE_LIST, CUBE_LIST, SPHERE_LIST, POINTS,
+                               TRIANGLE_LIST})
+
+#: Model element by file extension of ``mesh_resource``.
+MESH_ELEMENTS = {'.stl': Stl, '.dae': Dae, '.glb': Glb, '.gltf': Glb, '.obj': Obj, '.ply': Ply}
+#: RViz keeps markers whose lifetime is at most this long (ns) forever.
+_MIN_LIFETIME_NS = 100_000
+
+_NO_POINTS = np.zeros((0, 3))
+_CYLINDER_UPRIGHT = [math.pi / 2, 0.0, 0.0]  # three's +Y axis onto the marker's +Z
+
+
+class MarkerError(ValueError):
+    """A marker RViz would not draw; the message names it and says what is wrong.
+
+    ``hide`` tells the node what RViz does to an earlier marker with the same (ns, id):
+    True, hide it (remove its element); False, keep it (the whole message was ignored).
+    """
+
+    def __init__(self, marker: object, problem: str, *, hide: bool = True) -> None:
+        self.ns = getattr(marker, 'ns', '')
+        self.id = getattr(marker, 'id', 0)
+        self.hide = hide
+        kind = TYPE_NAMES.get(getattr(marker, 'type', None), 'marker')
+        super().__init__(f'{kind} marker (ns {self.ns!r}, id {self.id}): {problem}')
+
+
+class _Input(NamedTuple):
+    """A marker's fields read once and checked, handed to the per-type builders."""
+
+    marker: object
+    key: str
+    scale: tuple[float, float, float]
+    rgba: tuple[float, float, float, float]
+    points: np.ndarray          # N x 3 float64, marker-local
+    colors: Optional[np.ndarray]  # M x 4 float64 or None when empty
+    mesh_url: Callable[[str], Optional[str]]
+    font_url: Optional[str]
+
+    def point_colors(self) -> Optional[np.ndarray]:
+        """Per-point colours, only when there is exactly one per point (RViz's rule)."""
+        if self.colors is not None and len(self.colors) == len(self.points):
+            return self.colors
+        return None
+
+    def fail(self, problem: str) -> MarkerError:
+        return MarkerError(self.marker, problem)
+
+
+def marker_key(topic: str, ns: str, marker_id: int) -> str:
+    """Scene key of marker (ns, id) received on ``topic``.
+
+    ROS topic names contain no ':' and the id is an integer, so the key is unambiguous
+    whatever the namespace holds.
+    """
+    return f'marker:{topic}:{ns}:{marker_id}'
+
+
+def duplicate_error(markers: Iterable[object]) -> Optional[str]:
+    """Return RViz's error text when a MarkerArray holds one (ns, id) twice, else None.
+
+    RViz still shows every marker of such an array (later ones replace earlier ones).
+    """
+    seen = set()
+    for marker in markers:
+        ident = (marker.ns, marker.id)
+        if ident in seen:
+            return ('Multiple Markers in the same MarkerArray message had the same ns and id: '
+                    f'({marker.ns}, {marker.id})')
+        seen.add(ident)
+    return None
+
+
+def _read_points(marker: object) -> np.ndarray:
+    points = marker.points
+    if not len(points):
+        return _NO_POINTS
+    return np.array([(p.x, p.y, p.z) for p in points], dtype=np.float64)
+
+
+def _read_colors(marker: object) -> Optional[np.ndarray]:
+    colors = marker.colors
+    if not len(colors):
+        return None
+    return np.array([(c.r, c.g, c.b, c.a) for c in colors], dtype=np.float64)
+
+
+def marker_to_element(marker: object, key: str, *,
+                      mesh_url: Callable[[str], Optional[str]],
+                      font_url: Optional[str] = None) -> Element:
+    """Build the scene element of an ADD/MODIFY marker, keyed ``key`` (children ``key/...``).
+
+    ``mesh_url`` maps a MESH_RESOURCE ``mesh_resource`` (package://, file://, http(s)://,
+    embedded://) to a URL the browser can load, or None when it cannot be served.
+    ``font_url`` is the font TEXT_VIEW_FACING uses (None: the client's default).
+    Raises MarkerError for a marker RViz would not draw.
+    """
+    pose, s, c = marker.pose, marker.scale, marker.color
+    p, o = pose.position, pose.orientation
+    position = [p.x, p.y, p.z]
+    quaternion = (o.x, o.y, o.z, o.w)
+    scale = (s.x, s.y, s.z)
+    rgba = (c.r, c.g, c.b, c.a)
+    points = _read_points(marker)
+    colors = _read_colors(marker)
+    if not (finite(position) and finite(quaternion) and finite(scale) and finite(rgba)
+            and finite_array(points) and (colors is None or finite_array(colors))):
+        raise MarkerError(marker, 'contains NaN or infinite values (pose, scale, color, '
+                                  'points or colors)', hide=False)
+    build = _BUILDERS.get(marker.type)
+    if build is None:
+        raise MarkerError(marker, f'unknown marker type {marker.type}')
+    item = _Input(marker, key, scale, rgba, points, colors, mesh_url, font_url)
+    if marker.type == TEXT_VIEW_FACING:  # RViz uses only the position of its pose
+        return group(*build(item), key=key, position=position)
+    return group(*build(item), key=key, position=position,
+                 rotation=quaternion_to_euler(quaternion))
+
+
+# -- per-type builders: each returns the children of the marker's group ------------------
+
+def _arrow(item: _Input) -> list:
+    count = len(item.points)
+    sx, sy, sz = item.scale
+    mat = geometry.material(item.rgba)
+    if count == 1:
+        raise item.fail('only one point given; a point-to-point arrow needs two')
+    if count == 2:
+        return geometry.point_arrow(item.key, item.points[0], item.points[1], sx, sy, sz, mat)
+    return geometry.pose_arrow(item.key, sx, sy, sz, mat)
+
+
+def _arrow_strip(item: _Input) -> list:
+    points = item.points
+    if len(points) < 2:
+        raise item.fail(f'{len(points)} point(s); an arrow strip needs at least two')
+    sx, sy, sz = item.scale
+    mat = geometry.material(item.rgba)
+    children = []
+    for index in range(len(points) - 1):
+        children += geometry.point_arrow(f'{item.key}/{index}', points[index],
+                                         points[index + 1], sx, sy, sz, mat)
+    return children
+
+
+def _cube(item: _Input) -> list:
+    return [Box(key=f'{item.key}/box', args=list(item.scale),
+                material=geometry.material(item.rgba))]
+
+
+def _sphere(item: _Input) -> list:
+    return [Sphere(key=f'{item.key}/sphere', args=[0.5, geometry.SEGMENTS, geometry.SEGMENTS // 2],
+                   scale=list(item.scale), material=geometry.material(item.rgba))]
+
+
+def _cylinder(item: _Input) -> list:
+    sx, sy, sz = item.scale
+    # Upright three cylinder: local (x, y, z) become marker (x, z, -y) after the rotation.
+    return [Cylinder(key=f'{item.key}/cylinder', args=[0.5, 0.5, 1.0, geometry.SEGMENTS],
+                     rotation=_CYLINDER_UPRIGHT, scale=[sx, sz, sy],
+                     material=geometry.material(item.rgba))]
+
+
+def _lines(item: _Input) -> list:
+    segments = item.marker.type == LINE_LIST
+    count = len(item.points)
+    if segments and count % 2:
+        raise item.fail(f'odd number of points ({count}); a line list needs pairs')
+    if count < 2:
+        return []
+    return [geometry.line(item.key, item.points, item.scale[0], item.rgba,
+                          item.point_colors(), segments=segments)]
+
+
+def _opacity_and_colors(item: _Input, colors: Optional[np.ndarray]) -> tuple[float, dict]:
+    """Element opacity and colour props of a mesh or cloud coloured per point or uniformly.
+
+    The client's TriMesh and PointCloud take RGB per vertex and one opacity, so per-point
+    alphas are averaged (exact in the usual case of one alpha for all).
+    """
+    if colors is None:
+        return float(item.rgba[3]), {'color': geometry.hex_color(item.rgba)}
+    return float(colors[:, 3].mean()), {'colors': geometry.rgb_bytes(colors)}
+
+
+def _centered(item: _Input, vertices: np.ndarray) -> tuple[np.ndarray, list[float]]:
+    try:
+        return geometry.centered(vertices)
+    except ValueError as error:
+        raise item.fail(str(error)) from None
+
+
+def _tri_mesh(item: _Input, vertices: np.ndarray, faces: np.ndarray, opacity: float,
+              color_props: dict, material_type: str) -> list:
+    local, center = _centered(item, vertices)
+    props = dict(color_props, materialType=material_type, opacity=opacity)
+    if opacity < 1.0:
+        # The client's TriMesh material has alphaTest 1, which discards translucent pixels.
+        props['material'] = {'alphaTest': 0, 'transparent': True, 'depthWrite': False}
+    return [TriMesh(key=f'{item.key}/mesh', vertices=local, faces=faces, position=center,
+                    **props)]
+
+
+def _shape_list(item: _Input) -> list:
+    if not len(item.points):
+        return []
+    if item.marker.type == CUBE_LIST:
+        template, template_faces = geometry.CUBE_VERTICES, geometry.CUBE_FACES
+    else:
+        template, template_faces = geometry.SPHERE_VERTICES, geometry.SPHERE_FACES
+    vertices, faces = geometry.instances(template, template_faces, item.points, item.scale)
+    colors = item.point_colors()
+    if colors is not None:
+        colors = np.repeat(colors, len(template), axis=0)
+    opacity, color_props = _opacity_and_colors(item, colors)
+    return _tri_mesh(item, vertices, faces, opacity, color_props, 'standard')
+
+
+def _triangle_list(item: _Input) -> list:
+    points = item.points
+    count = len(points)
+    if count == 0 or count % 3:
+        raise item.fail(f'{count} points; a triangle list needs a positive multiple of 3')
+    colors = item.colors
+    if colors is not None and len(colors) != count:
+        # One colour per triangle also counts; any other count means color for all.
+        colors = np.repeat(colors, 3, axis=0) if len(colors) * 3 == count else None
+    opacity, color_props = _opacity_and_colors(item, colors)
+    if colors is not None:
+        opacity *= item.rgba[3]  # RViz multiplies per-vertex alpha by color.a here
+    faces = np.arange(count, dtype=np.uint32).reshape(-1, 3)
+    # RViz lights uniformly coloured triangles and leaves per-vertex coloured ones unlit.
+    material_type = 'standard' if colors is None else 'basic'
+    return _tri_mesh(item, points * np.asarray(item.scale), faces, opacity, color_props,
+                     material_type)
+
+
+def _points(item: _Input) -> list:
+    if not len(item.points):
+        return []
+    opacity, color_props = _opacity_and_colors(item, item.point_colors())
+    if opacity <= 0.0:
+        return []  # fully transparent in RViz; the client's points cannot be translucent
+    local, center = _centered(item, item.points)
+    # three.js points are squares: scale.x wide; RViz's separate height (scale.y) is lost.
+    return [PointCloud(key=f'{item.key}/points', vertices=local, position=center,
+                       size=float(item.scale[0]), **color_props)]
+
+
+def _text(item: _Input) -> list:
+    props = {'fontSize': float(item.scale[2]), 'color': geometry.hex_color(item.rgba),
+             'anchorX': 'center', 'anchorY': 'middle'}
+    if item.rgba[3] < 1.0:
+        props['fillOpacity'] = float(item.rgba[3])
+    if item.font_url:
+        props['font'] = item.font_url
+    text = Text(str(item.marker.text), key=f'{item.key}/text', **props)
+    return [Billboard(text, key=f'{item.key}/billboard')]
+
+
+def _mesh_extension(marker: object) -> str:
+    extension = os.path.splitext(marker.mesh_resource.split('?', 1)[0])[1].lower()
+    if extension or not marker.mesh_resource.startswith('embedded://'):
+        return extension
+    mesh_file = getattr(marker, 'mesh_file', None)
+    return os.path.splitext(getattr(mesh_file, 'filename', '') or '')[1].lower()
+
+
+def _mesh(item: _Input) -> list:
+    marker = item.marker
+    resource = marker.mesh_resource
+    if not resource:
+        raise item.fail('mesh_resource is empty')
+    element_class = MESH_ELEMENTS.get(_mesh_extension(marker))
+    if element_class is None:
+        raise item.fail(f'cannot show mesh {resource!r}: supported file types are '
+                        f'{", ".join(sorted(MESH_ELEMENTS))}')
+    url = item.mesh_url(resource)
+    if url is None:
+        raise item.fail(f'could not load mesh resource {resource!r}')
+    props = {'src': url, 'scale': list(item.scale)}
+    if not (marker.mesh_use_embedded_materials and not any(item.rgba)):
+        props.update(color=geometry.hex_color(item.rgba), opacity=float(item.rgba[3]))
+    return [element_class(key=f'{item.key}/mesh', **props)]
+
+
+_BUILDERS: dict[int, Callable[[_Input], list]] = {
+    ARROW: _arrow, CUBE: _cube, SPHERE: _sphere, CYLINDER: _cylinder,
+    LINE_STRIP: _lines, LINE_LIST: _lines, CUBE_LIST: _shape_list, SPHERE_LIST: _shape_list,
+    POINTS: _points, TEXT_VIEW_FACING: _text, MESH_RESOURCE: _mesh,
+    TRIANGLE_LIST: _triangle_list, ARROW_STRIP: _arrow_strip,
+}
+
+
+def marker_warnings(marker: object) -> list[str]:
+    """List RViz's warnings for a marker that is still drawn (zero scale, invisible colour...).
+
+    Call it for markers marker_to_element accepted; it reads only counts and scalars.
+    """
+    warnings = []
+    o = marker.pose.orientation
+    quaternion = (o.x, o.y, o.z, o.w)
+    if not any(quaternion):
+        warnings.append('uninitialized quaternion (0, 0, 0, 0), assuming identity')
+    elif not quaternion_norm_ok(quaternion):
+        warnings.append('unnormalized quaternion, drawn normalised')
+    kind = marker.type
+    sx, sy, sz = marker.scale.x, marker.scale.y, marker.scale.z
+    points, colors = len(marker.points), len(marker.colors)
+    if kind in (LINE_STRIP, LINE_LIST):
+        zero = sx == 0.0 and 'line width (scale.x) is 0'
+    elif kind == POINTS:
+        zero = (sx == 0.0 or sy == 0.0) and 'point width or height (scale.x, scale.y) is 0'
+    elif kind == TEXT_VIEW_FACING:
+        zero = sz == 0.0 and 'text height (scale.z) is 0'
+    elif (kind == ARROW and points == 2) or kind == ARROW_STRIP:
+        zero = sx + sy == 0.0 and 'scale of 0 in both x and y'
+    else:
+        zero = 0.0 in (sx, sy, sz) and 'scale of 0 in one of x/y/z'
+    if zero:
+        warnings.append(zero)
+    per_point = kind in _POINT_COLOR_TYPES and colors == points > 0
+    if kind in _POINT_COLOR_TYPES and colors and not per_point and not (
+            kind == TRIANGLE_LIST and colors * 3 == points):
+        warnings.append(f'{colors} colors for {points} points: using color for all points')
+    if per_point and not any(c.a for c in marker.colors):
+        warnings.append('all points have a zero alpha value')
+    elif not per_point and marker.color.a == 0.0 and not (
+            kind == MESH_RESOURCE and marker.mesh_use_embedded_materials):
+        warnings.append('marker is fully transparent (color.a is 0)')
+    if kind == ARROW and points > 2:
+        warnings.append(f'{points} points: an arrow uses 0 or 2, drawn from its pose')
+    if kind == TEXT_VIEW_FACING and not marker.text.strip():
+        warnings.append('text is empty or only whitespace')
+    return warnings
+
+
+# -- identity, deletion and lifetime bookkeeping for the node ----------------------------
+
+class MarkerSlot(NamedTuple):
+    """Where a marker added to a MarkerStore lives, and where its predecessor lived."""
+
+    key: str
+    frame_id: str
+    #: frame of the marker this one replaced, None if it is new: when it differs from
+    #: ``frame_id`` the element must move to the new frame's group.
+    previous_frame_id: Optional[str]
+
+
+class _Entry(NamedTuple):
+    key: str
+    frame_id: str
+    expires: Optional[float]  # seconds on the node's clock; None = never
+
+
+class MarkerStore:
+    """The markers shown for one topic: (ns, id) to key, frame and expiry time.
+
+    ``frame_locked`` is not tracked: the node sees it on the marker it is adding.
+
+    Pure bookkeeping with time passed in (seconds, e.g. the node clock's receive time), so
+    the node stays in charge of clocks and of sending the scene changes this returns.
+    """
+
+    def __init__(self, topic: str) -> None:
+        self.topic = topic
+        self._entries: dict[tuple[str, int], _Entry] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, ident: tuple[str, int]) -> bool:
+        return ident in self._entries
+
+    def key(self, ns: str, marker_id: int) -> str:
+        """Return the scene key of marker (ns, id) on this topic."""
+        return marker_key(self.topic, ns, marker_id)
+
+    def add(self, marker: object, now: float) -> MarkerSlot:
+        """Record an ADD/MODIFY received at ``now``; a re-add restarts its lifetime."""
+        lifetime = marker.lifetime
+        lifetime_ns = lifetime.sec * 1_000_000_000 + lifetime.nanosec
+        expires = now + lifetime_ns * 1e-9 if lifetime_ns > _MIN_LIFETIME_NS else None
+        ident = (marker.ns, marker.id)
+        frame_id = normalize_frame(marker.header.frame_id)
+        previous = self._entries.get(ident)
+        entry = _Entry(self.key(*ident), frame_id, expires)
+        self._entries[ident] = entry
+        return MarkerSlot(entry.key, frame_id, previous.frame_id if previous else None)
+
+    def delete(self, ns: str, marker_id: int) -> list[str]:
+        """Keys to remove for DELETE of (ns, id): one, or none if it is not shown."""
+        entry = self._entries.pop((ns, marker_id), None)
+        return [entry.key] if entry else []
+
+    def delete_all(self, ns: str = '') -> list[str]:
+        """Keys to remove for DELETEALL: every marker, or only namespace ``ns``'s."""
+        if not ns:
+            keys = [entry.key for entry in self._entries.values()]
+            self._entries.clear()
+            return keys
+        doomed = [ident for ident in self._entries if ident[0] == ns]
+        return [self._entries.pop(ident).key for ident in doomed]
+
+    def expired(self, now: float) -> list[str]:
+        """Keys of markers whose lifetime is over at ``now``; they are forgotten."""
+        doomed = [ident for ident, entry in self._entries.items()
+                  if entry.expires is not None and now >= entry.expires]
+        return [self._entries.pop(ident).key for ident in doomed]
+
+    def next_expiry(self) -> Optional[float]:
+        """When the next marker's lifetime ends (None: no marker has a lifetime)."""
+        return min((entry.expires for entry in self._entries.values()
+                    if entry.expires is not None), default=None)
+
+    def in_frame(self, frame_id: str) -> list[str]:
+        """Keys of the markers drawn in ``frame_id`` (to re-send when it resolves again)."""
+        frame_id = normalize_frame(frame_id)
+        return [entry.key for entry in self._entries.values() if entry.frame_id == frame_id]
