@@ -15,9 +15,9 @@
 """The scene a client should be showing, kept on the server.
 
 Late joiners and clients brought back in sync after falling behind are sent this scene
-whole, so it must follow the client's own rules: an upsert replaces the node with that
-key wherever it is (or inserts it under ``to``), a remove drops the node with its
-subtree, a set replaces everything.
+whole, so it follows the client's own rules (read from its bundle, vuer 0.1.6): an upsert
+merges into the node with that key (or inserts it under ``to``, dropping it when that
+parent is missing), a remove drops the node with its subtree, a set replaces everything.
 """
 
 from typing import Iterable, Iterator, Optional
@@ -59,22 +59,36 @@ class SceneTree:
         carrier = self._carrier.get(key)
         return None if carrier is None else _find_nested(self._nodes[carrier], key)
 
-    def upsert(self, node: dict, to: Optional[str] = None) -> None:
-        """Replace the node with ``node['key']``, or insert it under ``to``."""
+    def upsert(self, node: dict, to: Optional[str] = None, *,
+               require_parent: bool = True) -> bool:
+        """Merge ``node`` into the node with its key, or insert it under ``to``.
+
+        As the client does: props of an existing node are merged (a ``children`` list
+        replaces the old one), and a node whose parent ``to`` is missing is dropped.
+        Return False when it was dropped.
+
+        :param require_parent: False where the parent may live in another tree (a
+            session's own changes attach to the app's shared scene).
+        """
         key = node['key']
         if key in self._nodes:
-            self._unindex_nested(self._nodes[key])
-            self._nodes[key] = node
-            self._index_nested(node, key)
-            return
+            old = self._nodes[key]
+            self._unindex_nested(old)
+            merged = {**old, **node}
+            self._nodes[key] = merged
+            self._index_nested(merged, key)
+            return True
         carrier = self._carrier.get(key)
         if carrier is not None:
-            self._replace_nested(carrier, key, node)
-            return
+            self._replace_nested(carrier, key, {**self.get(key), **node})
+            return True
+        if require_parent and to is not None and to not in self:
+            return False
         self._nodes[key] = node
         self._parent[key] = to
         self._attached.setdefault(to, {})[key] = None
         self._index_nested(node, key)
+        return True
 
     def update(self, patch: dict) -> None:
         """Merge props into an existing node; unknown keys are ignored, as in the client."""

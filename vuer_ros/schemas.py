@@ -74,7 +74,10 @@ class Element:
             key = self.default_key or f'{self.tag}-{next(_auto_keys)}'
         self.key = str(key)
         self.children: list = list(children)
-        if 'children' in props:
+        #: ``children=`` given: these are all the children, so even [] is sent and clears
+        #: what the client has (a marker whose geometry became empty).
+        self.replaces_children = 'children' in props
+        if self.replaces_children:
             self.children.extend(_as_list(props.pop('children')))
         props = {**self.defaults, **props}
         if self.color_in_material and 'color' in props:
@@ -85,11 +88,17 @@ class Element:
         self.props: dict[str, Any] = {name: _to_wire(value) for name, value in props.items()}
 
     def serialize(self) -> dict:
-        """Return the wire form: a map of plain values, binary layouts as ``bytes``."""
+        """Return the wire form: a map of plain values, binary layouts as ``bytes``.
+
+        ``children`` is left out when there are none, as the reference does, unless they
+        were given as ``children=``: the client merges an upsert into the node it has,
+        and an empty list would wipe the nodes attached to it since (``to=key``).
+        """
         node = {'tag': self.tag, 'key': self.key, **self.props}
-        node['children'] = [
-            child.serialize() if isinstance(child, Element) else child
-            for child in self.children]
+        if self.children or self.replaces_children:
+            node['children'] = [
+                child.serialize() if isinstance(child, Element) else child
+                for child in self.children]
         return node
 
     def __repr__(self) -> str:
@@ -492,7 +501,10 @@ _ARRAY_INPUT = ('any array-like or already packed bytes is accepted, and a missi
 #: Where ``vuer_ros`` deliberately differs from ``vuer.schemas`` 0.1.6, by
 #: ``Class.prop`` (``*`` for every element), with the reason.
 DIFFERENCES_FROM_REFERENCE: dict[str, str] = {
-    '*.children': 'always sent, always a list ([] when empty, a bare string wrapped as '
+    '*.children': 'left out when empty unless given as children= (the reference sends [] '
+                  'for some nodes, and the '
+                  'client merges an upsert into its node, so [] would drop the nodes '
+                  'attached to it); always a list when sent (a bare string wrapped as '
                   '[string]): the client blanks the whole view on a bare-string children '
                   'and the reference iterates a string given as children= into characters',
     '*.key': 'a generated key is "<tag>-<n>" instead of "<n>", readable in the client\'s '

@@ -171,7 +171,8 @@ def structural_frame(etype: str, payload: list, to: Optional[str]) -> tuple[byte
     return wire.update_frame(packed), keys
 
 
-def apply_to_tree(tree: SceneTree, etype: str, payload: list, to: Optional[str]) -> None:
+def apply_to_tree(tree: SceneTree, etype: str, payload: list, to: Optional[str],
+                  require_parent: bool = True) -> None:
     """Keep a scene tree in step with a structural event."""
     if etype == 'REMOVE':
         tree.remove(payload)
@@ -179,7 +180,7 @@ def apply_to_tree(tree: SceneTree, etype: str, payload: list, to: Optional[str])
         tree.set(payload[0])
     elif etype == 'ADD':
         for node in payload:
-            tree.upsert(node, to)
+            tree.upsert(node, to, require_parent=require_parent)
     else:
         for node in payload:
             tree.update(node)
@@ -270,12 +271,12 @@ class VuerSession(_ScenePublisher):
         await self.ws.close(code=code, message=message)
 
     def _deliver_upsert(self, node: dict, to: Optional[str]) -> None:
-        self.local.upsert(node, to)
+        self.local.upsert(node, to, require_parent=False)
         self._removed_shared.discard(node['key'])
         self.outbox.upsert(node['key'], to, wire.pack(node), tuple(nested_keys(node)))
 
     def _deliver_frame(self, payload: list, to: Optional[str], etype: str) -> None:
-        apply_to_tree(self.local, etype, payload, to)
+        apply_to_tree(self.local, etype, payload, to, require_parent=False)
         if etype == 'REMOVE':
             self._removed_shared.update(key for key in payload if key in self.app.scene)
         frame, keys = structural_frame(etype, payload, to)
@@ -290,7 +291,7 @@ class VuerSession(_ScenePublisher):
         """Return the Scene this client should show: the shared one with its own changes."""
         tree = self.app.scene.copy()
         for node, parent in self.local.entries():
-            tree.upsert(node, parent)
+            tree.upsert(node, parent, require_parent=False)
         tree.remove(self._removed_shared)
         if self.local.scene_props:
             tree.scene_props = dict(self.local.scene_props)
@@ -436,7 +437,11 @@ class Vuer(_ScenePublisher):
     # -- the shared scene -----------------------------------------------------------------
 
     def _deliver_upsert(self, node: dict, to: Optional[str]) -> None:
-        self.scene.upsert(node, to)
+        if not self.scene.upsert(node, to):
+            self._throttle(f'orphan:{to}', logging.WARNING,
+                           f'{node["key"]!r} not shown: its parent {to!r} is not in the scene '
+                           '(the client drops nodes whose parent is missing)')
+            return
         packed = wire.pack(node)
         key = node['key']
         nested = tuple(nested_keys(node))

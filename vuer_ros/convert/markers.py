@@ -182,8 +182,9 @@ def marker_to_element(marker: object, key: str, *,
         raise MarkerError(marker, f'unknown marker type {marker.type}')
     item = _Input(marker, key, scale, rgba, points, colors, mesh_url, font_url)
     if marker.type == TEXT_VIEW_FACING:  # RViz uses only the position of its pose
-        return group(*build(item), key=key, position=position)
-    return group(*build(item), key=key, position=position,
+        return group(children=build(item), key=key, position=position)
+    # children= (not positional): a re-sent marker replaces its old geometry, even with none.
+    return group(children=build(item), key=key, position=position,
                  rotation=quaternion_to_euler(quaternion))
 
 

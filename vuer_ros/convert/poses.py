@@ -117,8 +117,8 @@ def transform_stamped_to_element(msg: object, key: str, style: PoseStyle = AXES)
 
 def pose_array_to_element(msg: object, key: str, style: PoseStyle = PoseStyle()) -> Element:
     """geometry_msgs PoseArray: a group with one child ``key/<index>`` per pose."""
-    return group(*(pose_element(pose, f'{key}/{index}', style, f'pose {index}')
-                   for index, pose in enumerate(msg.poses)), key=key)
+    return group(children=[pose_element(pose, f'{key}/{index}', style, f'pose {index}')
+                           for index, pose in enumerate(msg.poses)], key=key)
 
 
 def path_to_element(msg: object, key: str, style: PoseStyle = PoseStyle()) -> Element:
@@ -131,8 +131,8 @@ def path_to_element(msg: object, key: str, style: PoseStyle = PoseStyle()) -> El
     if not finite_array(points):
         raise PoseError('path contains NaN or infinite positions')
     if len(points) < 2:
-        return group(key=key)
-    return group(geometry.line(key, points, style.line_width, style.color), key=key)
+        return group(children=[], key=key)
+    return group(children=[geometry.line(key, points, style.line_width, style.color)], key=key)
 
 
 #: Converter by ROS message type name, for the node's subscriptions.
