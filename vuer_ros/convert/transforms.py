@@ -150,3 +150,9 @@ def invert(a: Transform) -> Transform:
     conjugate = (-x, -y, -z, w)
     tx, ty, tz = rotate(conjugate, a.translation)
     return Transform((-tx, -ty, -tz), conjugate)
+
+
+def pose_transform(pose: object) -> Transform:
+    """The rigid transform a geometry_msgs Pose describes (its quaternion normalised)."""
+    p, o = pose.position, pose.orientation
+    return Transform((p.x, p.y, p.z), normalize_quaternion((o.x, o.y, o.z, o.w)))

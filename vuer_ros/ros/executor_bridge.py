@@ -213,6 +213,7 @@ class ExecutorBridge:
         *,
         node: Optional[Node] = None,
         maxlen: Optional[int] = None,
+        **options: Any,
     ) -> 'LoopSubscription[MsgT]':
         """
         Subscribe with a callback that runs on the loop, message by message, in order.
@@ -227,12 +228,15 @@ class ExecutorBridge:
         :param node: Which bridged node subscribes; default: the first.
         :param maxlen: Keep only the newest ``maxlen`` messages waiting for the loop
             (``None``: keep all).
+        :param options: Passed to ``Node.create_subscription`` (``qos_overriding_options``,
+            ``event_callbacks``...).
         :return: The subscription; ``close()`` it to unsubscribe.
         :raises BridgeStoppedError: If the executor thread has stopped.
         """
         on_batch = partial(_call_each, callback, self._loop, topic)
         return LoopSubscription(
-            self, self._node_or_default(node), msg_type, topic, qos, on_batch, maxlen=maxlen)
+            self, self._node_or_default(node), msg_type, topic, qos, on_batch, maxlen=maxlen,
+            options=options)
 
     def messages(
         self,
@@ -469,6 +473,7 @@ class LoopSubscription(Generic[MsgT]):
         *,
         maxlen: Optional[int] = None,
         on_end: Optional[Callable[[], None]] = None,
+        options: Optional[dict] = None,
     ) -> None:
         """
         Subscribe; use :meth:`ExecutorBridge.create_subscription` rather than this.
@@ -481,6 +486,7 @@ class LoopSubscription(Generic[MsgT]):
         :param on_batch: Called on the loop's thread with the messages of one wake-up.
         :param maxlen: Keep only the newest ``maxlen`` queued messages (``None``: all).
         :param on_end: Called on the loop's thread when delivery ends for good.
+        :param options: Passed to ``Node.create_subscription``.
         """
         self._bridge = bridge
         self._on_batch = on_batch
@@ -493,7 +499,7 @@ class LoopSubscription(Generic[MsgT]):
         bridge._check_accepting()
         self.node = node
         self.subscription: Subscription = node.create_subscription(
-            msg_type, topic, self._on_message, qos)
+            msg_type, topic, self._on_message, qos, **(options or {}))
         bridge._adopt(self)
 
     @property
