@@ -34,6 +34,7 @@ from conftest import require_ros
 import pytest
 
 require_ros()
+pytestmark = pytest.mark.ros
 
 from rcl_interfaces.srv import GetParameters  # noqa: E402
 from rclpy.context import Context  # noqa: E402

@@ -45,8 +45,8 @@ def test_runs_under_one_parent_share_a_frame():
         outbox.upsert(key, 'g', node(key))
     outbox.upsert('d', None, node('d'))
     frames = decoded(outbox)
-    assert [(f['data']['to'], len(f['data']['nodes'])) for f in frames] == [('g', 3),
-                                                                              (None, 1)]
+    runs = [(f['data']['to'], len(f['data']['nodes'])) for f in frames]
+    assert runs == [('g', 3), (None, 1)]
 
 
 def test_structural_frames_stop_coalescing_for_their_keys():

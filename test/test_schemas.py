@@ -305,7 +305,7 @@ def test_empty_children_are_sent_only_when_given_as_the_full_list():
     assert 'children' not in schemas.group(key='frame').serialize(), \
         'an update without children must not wipe nodes attached to it'
     assert schemas.group(children=[], key='marker').serialize()['children'] == [], \
-        'children= replaces the client\'s children, even with none'
+        "children= replaces the client's children, even with none"
 
 
 def test_generated_keys_name_the_tag_and_are_unique(reference):

@@ -96,17 +96,31 @@ class WireClient:
         return self.close_code
 
     def upserted(self) -> dict[str, dict]:
-        """Return the last node received per key through UPSERT or SET (a client's view)."""
+        """Return the last node received per key through UPSERT, ADD or SET (a client's view).
+
+        A REMOVE drops the key with everything nested in it or attached below it, as the
+        browser client does.
+        """
         view: dict[str, dict] = {}
+        parent: dict[str, object] = {}
         for frame in self.frames:
+            data = frame['data']
             if frame['etype'] == 'SET':
                 view.clear()
-                _collect(frame['data'].get('children', []), view)
+                parent.clear()
+                _collect(data.get('children', []), None, view, parent)
             elif frame['etype'] in ('UPSERT', 'ADD'):
-                _collect(frame['data']['nodes'], view)
+                _collect(data['nodes'], data.get('to'), view, parent)
             elif frame['etype'] == 'REMOVE':
-                for key in frame['data']['keys']:
+                doomed = set(data['keys'])
+                grew = True
+                while grew:
+                    more = {key for key, up in parent.items() if up in doomed} - doomed
+                    grew = bool(more)
+                    doomed |= more
+                for key in doomed:
                     view.pop(key, None)
+                    parent.pop(key, None)
         return view
 
     async def close(self) -> None:
@@ -119,8 +133,11 @@ class WireClient:
             await self._http.close()
 
 
-def _collect(nodes: list, view: dict) -> None:
+def _collect(nodes: list, to: object, view: dict, parent: dict) -> None:
     for node in nodes:
         if isinstance(node, dict) and 'key' in node:
-            view[node['key']] = node
-            _collect(node.get('children') or [], view)
+            key = node['key']
+            # The client merges an upsert into the node it already holds.
+            view[key] = {**view.get(key, {}), **node}
+            parent.setdefault(key, to)
+            _collect(node.get('children') or [], key, view, parent)

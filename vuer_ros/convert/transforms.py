@@ -153,6 +153,6 @@ def invert(a: Transform) -> Transform:
 
 
 def pose_transform(pose: object) -> Transform:
-    """The rigid transform a geometry_msgs Pose describes (its quaternion normalised)."""
+    """Return the rigid transform a geometry_msgs Pose describes (quaternion normalised)."""
     p, o = pose.position, pose.orientation
     return Transform((p.x, p.y, p.z), normalize_quaternion((o.x, o.y, o.z, o.w)))

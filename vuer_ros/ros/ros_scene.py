@@ -27,7 +27,7 @@ import math
 from typing import Callable, Iterable, Optional, Protocol
 
 from vuer_ros.convert import markers as mk
-from vuer_ros.convert.frames import (FrameChanges, FrameGraph, frame_key, normalize_frame,
+from vuer_ros.convert.frames import (frame_key, FrameChanges, FrameGraph, normalize_frame,
                                      ROOT_KEY)
 from vuer_ros.convert.poses import (odometry_to_element, path_to_element,
                                     pose_array_to_element, pose_stamped_to_element,
@@ -124,17 +124,17 @@ class RosScene:
 
     def add_static_frame(self, parent: str, child: str, xyz: Iterable[float],
                          rpy: Iterable[float]) -> None:
-        """A frame fixed to its parent, from the configuration."""
+        """Add a frame fixed to its parent, from the configuration."""
         self._apply(self.frames.add_static(parent, child, tuple(xyz), tuple(rpy)))
 
     def on_transform(self, parent: str, child: str, translation: Iterable[float],
                      rotation_xyzw: Iterable[float], static: bool = False) -> None:
-        """One TF edge (from /tf, /tf_static or a TransformStamped topic)."""
+        """Take one TF edge (from /tf, /tf_static or a TransformStamped topic)."""
         self._apply(self.frames.set_transform(parent, child, tuple(translation),
                                               tuple(rotation_xyzw), static))
 
     def on_transform_msg(self, message: object, static: bool = False) -> None:
-        """A geometry_msgs/TransformStamped."""
+        """Take a geometry_msgs/TransformStamped."""
         t, r = message.transform.translation, message.transform.rotation
         self.on_transform(message.header.frame_id, message.child_frame_id,
                           (t.x, t.y, t.z), (r.x, r.y, r.z, r.w), static)
@@ -192,7 +192,7 @@ class RosScene:
         return gone
 
     def _show_frame(self, frame: str) -> None:
-        """A frame's group is (back) in the scene: draw its axes and what waited for it."""
+        """Draw a frame's axes and what waited for it, now its group is in the scene."""
         if self.frame_axes > 0:
             self.target.upsert(CoordsMarker(key=f'axes:{frame}', scale=self.frame_axes),
                                to=frame_key(frame))
@@ -259,7 +259,7 @@ class RosScene:
     # -- markers --------------------------------------------------------------------------
 
     def on_marker(self, topic: str, marker: object, now: float) -> None:
-        """One visualization_msgs/Marker received at ``now`` (seconds)."""
+        """Take one visualization_msgs/Marker received at ``now`` (seconds)."""
         store = self._store(topic)
         action = marker.action
         if action == mk.ADD:
@@ -273,7 +273,7 @@ class RosScene:
                                          f'has unknown action {action}; ignored')
 
     def on_marker_array(self, topic: str, array: object, now: float) -> None:
-        """One visualization_msgs/MarkerArray received at ``now`` (seconds)."""
+        """Take one visualization_msgs/MarkerArray received at ``now`` (seconds)."""
         duplicate = mk.duplicate_error(array.markers)
         if duplicate:
             self.warn(f'duplicate:{topic}', f'{topic}: {duplicate}')
@@ -338,7 +338,7 @@ class RosScene:
     # -- poses ----------------------------------------------------------------------------
 
     def on_pose(self, kind: str, topic: str, message: object) -> None:
-        """A pose-like message: ``kind`` is one of :data:`POSE_KINDS`."""
+        """Draw a pose-like message; ``kind`` is one of :data:`POSE_KINDS`."""
         key = f'{kind}:{topic}'
         style = self.path_style if kind == 'path' else self.pose_style
         try:
@@ -350,7 +350,7 @@ class RosScene:
 
 
 def _moved(element: Element, transform: Transform) -> Element:
-    """A copy of a placed element, re-placed at ``transform`` (text keeps no rotation)."""
+    """Copy a placed element to ``transform`` (text keeps no rotation)."""
     props = dict(element.props)
     props['position'] = list(transform.translation)
     if 'rotation' in props:

@@ -1,0 +1,349 @@
+# Copyright 2026 vuer_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+The vuer_bridge node end to end: real rclpy publishers, the node, a real websocket peer.
+
+Messages are published on ROS in this process, cross the executor thread into the
+asyncio loop, are converted and sent by the server, and arrive at a websocket client as
+the frames the browser client gets.
+"""
+
+import asyncio
+import math
+import os
+from pathlib import Path
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import require_ros
+import pytest
+
+rclpy = require_ros()
+
+from geometry_msgs.msg import Point, PoseStamped, TransformStamped  # noqa: E402,I100
+from nav_msgs.msg import Path as PathMsg  # noqa: E402
+from rclpy.node import Node  # noqa: E402
+from std_msgs.msg import String  # noqa: E402
+from visualization_msgs.msg import Marker, MarkerArray  # noqa: E402
+
+from vuer_ros.ros.bridge_node import VuerBridge  # noqa: E402
+from vuer_ros.ros.config import ConfigError, PARAMETERS  # noqa: E402
+from vuer_ros.ros.executor_bridge import ExecutorBridge  # noqa: E402
+from wire_client import WireClient  # noqa: E402
+
+pytestmark = pytest.mark.ros
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class Rig:
+    """The bridge node, a publisher node, the executor bridge and the running server."""
+
+    def __init__(self, bridge_node: VuerBridge, publisher: Node, bridge: ExecutorBridge):
+        self.node = bridge_node
+        self.app = bridge_node.app
+        self.publisher = publisher
+        self.bridge = bridge
+        self.clients: list[WireClient] = []
+        self._publishers = {}
+
+    def pub(self, msg_type, topic: str, qos=10):
+        if topic not in self._publishers:
+            self._publishers[topic] = self.publisher.create_publisher(msg_type, topic, qos)
+        return self._publishers[topic]
+
+    async def publish(self, msg_type, topic: str, message) -> None:
+        """Publish once the bridge's subscription is matched, so nothing is lost."""
+        publisher = self.pub(msg_type, topic)
+        for _ in range(500):
+            if publisher.get_subscription_count() > 0:
+                break
+            await asyncio.sleep(0.01)
+        publisher.publish(message)
+
+    async def client(self) -> WireClient:
+        client = WireClient(f'ws://127.0.0.1:{self.app.port}/')
+        self.clients.append(client)
+        return await client.connect()
+
+
+@pytest.fixture
+async def rig(ros_context):
+    overrides = {
+        'host': '127.0.0.1', 'port': 0, 'fixed_frame': 'map', 'frame_axes': 0.0,
+        'transform_topics': ['/test/transforms'], 'pose_topics': ['/test/pose'],
+        'path_topics': ['/test/path'], 'max_rate': 0.0,
+    }
+    node = VuerBridge(overrides=overrides, context=ros_context)
+    publisher = Node('test_publisher', context=ros_context)
+    try:
+        async with ExecutorBridge([node, publisher]) as bridge:
+            node.subscribe(bridge)
+            await node.app.start_server()
+            rig = Rig(node, publisher, bridge)
+            try:
+                yield rig
+            finally:
+                for client in rig.clients:
+                    await client.close()
+                node.close()
+                await node.app.stop_server()
+    finally:
+        node.destroy_node()
+        publisher.destroy_node()
+
+
+def marker(kind: int, marker_id: int, *, ns: str = 'test', frame: str = 'map',
+           action: int = Marker.ADD, x: float = 0.0, lifetime: float = 0.0,
+           frame_locked: bool = False, **fields) -> Marker:
+    message = Marker()
+    message.header.frame_id = frame
+    message.ns, message.id, message.type, message.action = ns, marker_id, kind, action
+    message.pose.position.x = x
+    message.pose.orientation.w = 1.0
+    message.scale.x = message.scale.y = message.scale.z = 0.5
+    message.color.r = message.color.a = 1.0
+    message.lifetime.sec = int(lifetime)
+    message.lifetime.nanosec = int((lifetime % 1) * 1e9)
+    message.frame_locked = frame_locked
+    for name, value in fields.items():
+        setattr(message, name, value)
+    return message
+
+
+def key(ns: str, marker_id: int, topic: str = '/visualization_marker') -> str:
+    return f'marker:{topic}:{ns}:{marker_id}'
+
+
+def parents(client: WireClient) -> dict[str, object]:
+    """Parent key of every node the client got through UPSERT (None: the root)."""
+    found = {}
+    for frame in client.frames:
+        if frame['etype'] == 'UPSERT':
+            for node in frame['data']['nodes']:
+                found[node['key']] = frame['data']['to']
+    return found
+
+
+async def test_marker_array_arrives_as_upserts_in_the_fixed_frame(rig):
+    client = await rig.client()
+    array = MarkerArray(markers=[marker(Marker.CUBE, 1, x=1.0),
+                                 marker(Marker.SPHERE, 2, x=2.0),
+                                 marker(Marker.TEXT_VIEW_FACING, 3, text='hello')])
+    await rig.publish(MarkerArray, '/visualization_marker_array', array)
+    view = await client.wait_for(
+        lambda frames: all(key('test', i) in client.upserted() for i in (1, 2, 3))
+        and client.upserted())
+    assert view[key('test', 1)]['position'] == [1.0, 0.0, 0.0]
+    assert view[key('test', 1) + '/box']['args'][:3] == [0.5, 0.5, 0.5]
+    assert view[key('test', 3) + '/text']['children'] == ['hello']
+    assert {parents(client)[key('test', i)] for i in (1, 2, 3)} == {'frame:map'}
+    assert parents(client)['frame:map'] == 'ros-root'
+
+
+async def test_delete_deleteall_and_lifetime_remove_markers(rig):
+    client = await rig.client()
+    topic = '/visualization_marker'
+    for i, ns in enumerate(['a', 'a', 'b']):
+        await rig.publish(Marker, topic, marker(Marker.CUBE, i, ns=ns))
+    await rig.publish(Marker, topic, marker(Marker.SPHERE, 9, ns='short', lifetime=0.3))
+    await client.wait_for(lambda f: {key('a', 0), key('a', 1), key('b', 2), key('short', 9)}
+                          <= set(client.upserted()))
+    await rig.publish(Marker, topic, marker(Marker.CUBE, 0, ns='a', action=Marker.DELETE))
+    await client.wait_for(lambda f: key('a', 0) not in client.upserted())
+    await rig.publish(Marker, topic, marker(Marker.CUBE, 0, ns='a', action=Marker.DELETEALL))
+    await client.wait_for(lambda f: key('a', 1) not in client.upserted())
+    assert key('b', 2) in client.upserted(), 'DELETEALL with a namespace keeps the others'
+    await client.wait_for(lambda f: key('short', 9) not in client.upserted(), timeout=5)
+    await rig.publish(Marker, topic, marker(Marker.CUBE, 0, ns='', action=Marker.DELETEALL))
+    await client.wait_for(lambda f: not any(k.startswith('marker:') for k in client.upserted()))
+
+
+async def test_late_joiner_gets_the_whole_scene(rig):
+    early = await rig.client()
+    await rig.publish(MarkerArray, '/visualization_marker_array', MarkerArray(
+        markers=[marker(Marker.CUBE, i, x=float(i)) for i in range(20)]))
+    await early.wait_for(lambda f: key('test', 19) in early.upserted())
+    late = await rig.client()
+    view = await late.wait_for(
+        lambda f: key('test', 19) in late.upserted() and late.upserted())
+    assert all(key('test', i) in view for i in range(20))
+    assert 'ros-root' in view and 'frame:map' in view
+
+
+async def test_message_in_unknown_frame_waits_for_its_transform(rig):
+    client = await rig.client()
+    await rig.publish(Marker, '/visualization_marker',
+                      marker(Marker.CUBE, 5, frame='base_link', frame_locked=True))
+    await asyncio.sleep(0.5)
+    assert key('test', 5) not in client.upserted(), 'never drawn at the origin'
+    transform = TransformStamped()
+    transform.header.frame_id = 'map'
+    transform.child_frame_id = 'base_link'
+    transform.transform.translation.x = 3.0
+    transform.transform.rotation.w = 1.0
+    await rig.publish(TransformStamped, '/test/transforms', transform)
+    await client.wait_for(lambda f: key('test', 5) in client.upserted())
+    assert parents(client)[key('test', 5)] == 'frame:base_link'
+    assert client.upserted()['frame:base_link']['position'] == [3.0, 0.0, 0.0]
+    # A transform update moves the frame without touching what hangs in it.
+    transform.transform.translation.x = 4.0
+    await rig.publish(TransformStamped, '/test/transforms', transform)
+    await client.wait_for(
+        lambda f: client.upserted()['frame:base_link']['position'] == [4.0, 0.0, 0.0])
+    last = [n for fr in client.frames if fr['etype'] == 'UPSERT' for n in fr['data']['nodes']
+            if n['key'] == 'frame:base_link'][-1]
+    assert 'children' not in last, "a frame update must not wipe the frame's children"
+
+
+async def test_poses_and_paths_are_drawn_in_their_frames(rig):
+    client = await rig.client()
+    pose = PoseStamped()
+    pose.header.frame_id = 'map'
+    pose.pose.position.x, pose.pose.position.z = 1.0, 1.0
+    pose.pose.orientation.z, pose.pose.orientation.w = math.sin(0.5), math.cos(0.5)
+    await rig.publish(PoseStamped, '/test/pose', pose)
+    path = PathMsg()
+    path.header.frame_id = 'map'
+    for i in range(5):
+        stamped = PoseStamped()
+        stamped.pose.position.x = float(i)
+        path.poses.append(stamped)
+    await rig.publish(PathMsg, '/test/path', path)
+    view = await client.wait_for(lambda f: {'pose:/test/pose', 'path:/test/path'}
+                                 <= set(client.upserted()) and client.upserted())
+    assert view['pose:/test/pose']['position'] == [1.0, 0.0, 1.0]
+    assert view['pose:/test/pose']['rotation'] == pytest.approx([0.0, 0.0, 1.0], abs=1e-6)
+    line = view['path:/test/path/line']
+    assert len(line['points']) == 5 and line['worldUnits'] is True
+
+
+async def test_nan_and_bad_markers_are_rejected_and_others_still_drawn(rig, caplog):
+    client = await rig.client()
+    bad = marker(Marker.CUBE, 1)
+    bad.pose.position.x = float('nan')
+    arrow = marker(Marker.ARROW, 2, points=[Point(x=1.0)])
+    await rig.publish(MarkerArray, '/visualization_marker_array', MarkerArray(
+        markers=[bad, arrow, marker(99, 3), marker(Marker.CUBE, 4)]))
+    await client.wait_for(lambda f: key('test', 4) in client.upserted())
+    await asyncio.sleep(0.2)
+    assert not {key('test', i) for i in (1, 2, 3)} & set(client.upserted())
+
+
+async def test_click_in_the_viewer_is_published_on_ros(rig):
+    client = await rig.client()
+    received = rig.bridge.wait_for_message(String, '/vuer_bridge/clicked', timeout=10)
+    waiter = asyncio.ensure_future(received)
+    await asyncio.sleep(0.5)  # let the subscription match
+    await client.send('ON_CLICK', {'key': 'marker:/visualization_marker:test:1'})
+    message = await waiter
+    assert message.data == 'marker:/visualization_marker:test:1'
+
+
+def test_every_parameter_has_a_description_and_is_read_only(ros_context):
+    node = VuerBridge(overrides={'port': 0}, context=ros_context, node_name='describe_me')
+    try:
+        for name in PARAMETERS:
+            descriptor = node.describe_parameter(name)
+            assert descriptor.description, name
+            assert descriptor.read_only, name
+        assert node.get_parameter('port').value == 0
+        assert node.config.topics['marker_topics'] == ('/visualization_marker',)
+    finally:
+        node.destroy_node()
+
+
+@pytest.mark.parametrize('name, value, message', [
+    ('pose_style', 'sparkles', 'pose_style'),
+    ('static_frames', ['map base_link 1 2'], 'static_frames'),
+    ('topic_rates', ['/odom=fast'], 'topic_rates'),
+])
+def test_bad_parameters_stop_the_node_naming_them(ros_context, name, value, message):
+    with pytest.raises(ConfigError, match=message):
+        VuerBridge(overrides={'port': 0, name: value}, context=ros_context,
+                   node_name='bad_params')
+
+
+BRIDGE_SCRIPT = """
+import sys
+from vuer_ros.ros.bridge_node import main
+main(sys.argv)
+"""
+
+
+@pytest.mark.parametrize('signum', [signal.SIGINT, signal.SIGTERM])
+def test_signal_stops_the_bridge_quickly_and_cleanly(signum):
+    process = subprocess.Popen(
+        [sys.executable, '-c', BRIDGE_SCRIPT, '--ros-args', '-p', 'port:=0', '-p',
+         'host:=127.0.0.1'],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, 'PYTHONUNBUFFERED': '1'})
+    try:
+        line = ''
+        deadline = time.monotonic() + 30
+        while 'Vuer server on port' not in line and time.monotonic() < deadline:
+            line = process.stdout.readline()
+        assert 'Vuer server on port' in line, process.stderr.read()
+        started = time.monotonic()
+        process.send_signal(signum)
+        process.wait(timeout=10)
+        elapsed = time.monotonic() - started
+        stderr = process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert elapsed < 2.0, f'took {elapsed:.2f} s to stop'
+    assert process.returncode == 0
+    assert 'Traceback' not in stderr, stderr
+
+
+def test_demo_publisher_and_bridge_run_together():
+    """The README's main job: the demo process serves a scene with every marker type."""
+    script = ('import sys\nfrom vuer_ros.ros.bridge_node import demo_main\n'
+              'demo_main(sys.argv)\n')
+    process = subprocess.Popen(
+        [sys.executable, '-c', script, '--ros-args', '-p', 'port:=0', '-p',
+         'host:=127.0.0.1'],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, 'PYTHONUNBUFFERED': '1'})
+    try:
+        port = None
+        deadline = time.monotonic() + 30
+        while port is None and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if line.startswith('Vuer server on port'):
+                port = int(line.split()[-1])
+        assert port, process.stderr.read()
+
+        async def look() -> dict:
+            client = await WireClient(f'ws://127.0.0.1:{port}/').connect()
+            try:
+                return await client.wait_for(
+                    lambda f: sum(k.startswith('marker:') and k.count('/') == 1
+                                  for k in client.upserted()) >= 17 and client.upserted(),
+                    timeout=20)
+            finally:
+                await client.close()
+
+        view = asyncio.run(look())
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+    types = {key_.split(':')[3] for key_ in view if key_.startswith('marker:/visualization')}
+    assert {str(i) for i in range(13)} <= types, 'a marker of every type'
+    assert {'frame:base_link', 'odometry:/demo/odom', 'path:/demo/path',
+            'pose_array:/demo/particles', 'pose:/demo/goal'} <= set(view)
