@@ -129,16 +129,6 @@ def key(ns: str, marker_id: int, topic: str = '/visualization_marker') -> str:
     return f'marker:{topic}:{ns}:{marker_id}'
 
 
-def parents(client: WireClient) -> dict[str, object]:
-    """Parent key of every node the client got through UPSERT (None: the root)."""
-    found = {}
-    for frame in client.frames:
-        if frame['etype'] == 'UPSERT':
-            for node in frame['data']['nodes']:
-                found[node['key']] = frame['data']['to']
-    return found
-
-
 async def test_marker_array_arrives_as_upserts_in_the_fixed_frame(rig):
     client = await rig.client()
     array = MarkerArray(markers=[marker(Marker.CUBE, 1, x=1.0),
@@ -151,8 +141,8 @@ async def test_marker_array_arrives_as_upserts_in_the_fixed_frame(rig):
     assert view[key('test', 1)]['position'] == [1.0, 0.0, 0.0]
     assert view[key('test', 1) + '/box']['args'][:3] == [0.5, 0.5, 0.5]
     assert view[key('test', 3) + '/text']['children'] == ['hello']
-    assert {parents(client)[key('test', i)] for i in (1, 2, 3)} == {'frame:map'}
-    assert parents(client)['frame:map'] == 'ros-root'
+    assert {client.parents()[key('test', i)] for i in (1, 2, 3)} == {'frame:map'}
+    assert client.parents()['frame:map'] == 'ros-root'
 
 
 async def test_delete_deleteall_and_lifetime_remove_markers(rig):
@@ -198,7 +188,7 @@ async def test_message_in_unknown_frame_waits_for_its_transform(rig):
     transform.transform.rotation.w = 1.0
     await rig.publish(TransformStamped, '/test/transforms', transform)
     await client.wait_for(lambda f: key('test', 5) in client.upserted())
-    assert parents(client)[key('test', 5)] == 'frame:base_link'
+    assert client.parents()[key('test', 5)] == 'frame:base_link'
     assert client.upserted()['frame:base_link']['position'] == [3.0, 0.0, 0.0]
     # A transform update moves the frame without touching what hangs in it.
     transform.transform.translation.x = 4.0

@@ -245,7 +245,10 @@ def test_points_are_a_point_cloud_scale_x_wide():
     node = convert(marker(M.POINTS, scale=(0.2, 0.2, 0), points=points,
                           colors=[(1, 0, 0, 1), (0, 0.5, 1, 1)]))
     cloud = child(node, 'points')
-    assert cloud['tag'] == 'PointCloud' and cloud['size'] == 0.2
+    assert cloud['tag'] == 'PointCloud'
+    # size * tan(fov / 2) is the width in metres the client draws (three.js attenuation)
+    half_fov = math.radians(M.CAMERA_FOV_DEGREES) / 2
+    assert cloud['size'] * math.tan(half_fov) == pytest.approx(0.2)
     # centred vertices keep float16 precision far from the origin
     np.testing.assert_allclose(vertices(cloud), points, atol=1e-3)
     np.testing.assert_array_equal(colors(cloud), [(255, 0, 0), (0, 128, 255)])
@@ -484,3 +487,10 @@ def test_large_point_lists_keep_every_point_and_colour():
 def test_geometry_beyond_float16_range_is_rejected():
     with pytest.raises(MarkerError, match='float16'):
         convert(marker(M.POINTS, points=[(0, 0, 0), (200_000, 0, 0)]))
+
+
+def test_text_characters_the_font_cannot_draw_become_question_marks():
+    msg = marker(M.TEXT_VIEW_FACING, text='ok 机器人\nline', scale=(1, 1, 0.2))
+    node = marker_to_element(msg, 'k', mesh_url=mesh_url, font_url='/f.ttf',
+                             charset={ord(c) for c in 'ok line?'}).serialize()
+    assert child(node, 'billboard')['children'][0]['children'] == ['ok ???\nline']

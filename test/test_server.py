@@ -356,3 +356,22 @@ async def test_client_page_and_assets_are_served(server):
     assert app.client_url('10.0.0.5').endswith(
         f'/?ws=ws://10.0.0.5:{app.port}&reconnect=true&collapseMenu=true')
     assert app.client_url(base='https://vuer.ai').startswith('https://vuer.ai/?ws=ws://')
+
+
+async def test_initial_scene_reaches_new_clients_in_one_set(clients):
+    from vuer_ros.schemas import Grid, Scene
+    app = Vuer(host='127.0.0.1', port=0,
+               initial_scene=Scene(key='scene', bgChildren=[Grid(key='grid')]))
+    await app.start_server()
+    try:
+        app.upsert @ group(key='frame:map')
+        app.upsert(Box(key='robot'), to='frame:map')
+        client = await clients(app)
+        first = await client.wait_for(lambda frames: frames and frames[0])
+        assert first['etype'] == 'SET'
+        assert [node['key'] for node in first['data']['bgChildren']] == ['grid']
+        frame_map = first['data']['children'][0]
+        assert frame_map['key'] == 'frame:map'
+        assert [node['key'] for node in frame_map['children']] == ['robot']
+    finally:
+        await app.stop_server()

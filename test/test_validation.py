@@ -52,8 +52,26 @@ REJECTED = {
         {'tag': 'Cylinder', 'key': 'cyl', 'args': [1, [2, (3, NAN)]]}, 'cyl',
         ['Cylinder', 'args[1][1][1]', 'nan']),
     'numpy array left in a hand-made node': (
+        {'tag': 'Box', 'key': 'box', 'args': np.zeros(3)}, 'box',
+        ['Box', 'args', 'cannot be sent', 'ndarray']),
+    'numpy array as a position': (
         {'tag': 'Box', 'key': 'box', 'position': np.zeros(3)}, 'box',
-        ['Box', 'position', 'cannot be sent', 'ndarray']),
+        ['Box', 'position', 'ndarray']),
+    # Each of these blanked the whole page of the real client.
+    'position as a string': (
+        {'tag': 'Box', 'key': 'box', 'position': 'abc'}, 'box', ['position', 'list of 3']),
+    'position as a map': (
+        {'tag': 'Box', 'key': 'box', 'position': {'x': 1}}, 'box', ['position', 'dict']),
+    'position null': (
+        {'tag': 'Box', 'key': 'box', 'position': None}, 'box', ['position', 'None']),
+    'rotation as a string': (
+        {'tag': 'Box', 'key': 'box', 'rotation': 'x'}, 'box', ['rotation', '3 or 4']),
+    'quaternion of three': (
+        {'tag': 'Box', 'key': 'box', 'quaternion': [0, 0, 1]}, 'box', ['quaternion', '4']),
+    'scale as a string': (
+        {'tag': 'Box', 'key': 'box', 'scale': 'big'}, 'box', ['scale']),
+    'position with two numbers': (
+        {'tag': 'Box', 'key': 'box', 'position': [1, 2]}, 'box', ['position', 'list of 3']),
     'vertices not whole xyz triples': (
         {**trimesh(), 'vertices': b'\0' * 10}, 'mesh', ['TriMesh', 'vertices', '10 bytes']),
     'faces not whole triangles': (
@@ -209,3 +227,9 @@ def test_validate_nodes_splits_good_from_rejected_in_order():
     assert good == [good_a, good_b]
     assert [error.key for error in rejected] == ['c', 'd']
     assert all(isinstance(error, InvalidElement) for error in rejected)
+
+
+def test_transform_props_in_every_form_the_client_takes_pass():
+    validate_node({'tag': 'Box', 'key': 'box', 'position': [1, 2.5, 3], 'scale': 2,
+                   'rotation': [0, 0.5, 1, 'XYZ'], 'quaternion': [0, 0, 0, 1]})
+    validate_node({'tag': 'Box', 'key': 'box', 'scale': [1, 2, 3], 'rotation': [0, 0, 0]})

@@ -101,6 +101,13 @@ class WireClient:
         A REMOVE drops the key with everything nested in it or attached below it, as the
         browser client does.
         """
+        return self._view()[0]
+
+    def parents(self) -> dict[str, object]:
+        """Return the parent key of every node in the client's view (None: the root)."""
+        return self._view()[1]
+
+    def _view(self) -> tuple[dict[str, dict], dict[str, object]]:
         view: dict[str, dict] = {}
         parent: dict[str, object] = {}
         for frame in self.frames:
@@ -121,7 +128,7 @@ class WireClient:
                 for key in doomed:
                     view.pop(key, None)
                     parent.pop(key, None)
-        return view
+        return view, parent
 
     async def close(self) -> None:
         """Close the connection and the HTTP session."""

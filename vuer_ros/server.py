@@ -39,7 +39,7 @@ from aiohttp import web, WSCloseCode, WSMsgType
 from vuer_ros import client_assets, wire
 from vuer_ros.outbox import Outbox
 from vuer_ros.scene import nested_keys, SceneTree
-from vuer_ros.schemas import DefaultScene, Element, serialize_all
+from vuer_ros.schemas import Element, serialize_all
 from vuer_ros.validation import validate_nodes
 
 LOG = logging.getLogger('vuer_ros.server')
@@ -295,7 +295,7 @@ class VuerSession(_ScenePublisher):
         tree.remove(self._removed_shared)
         if self.local.scene_props:
             tree.scene_props = dict(self.local.scene_props)
-        return tree.snapshot(self.app.default_scene)
+        return tree.snapshot(self.app.scene_props)
 
     def _task_done(self, task: asyncio.Task) -> None:
         self._tasks.discard(task)
@@ -352,14 +352,16 @@ class Vuer(_ScenePublisher):
         installed ``vuer`` package, when there is one.
     :param client_byte_limit: bytes that may wait for one client before it is resynced.
     :param max_client_frame: largest client frame accepted, in bytes.
-    :param default_scene: the Scene (props and background children) a resync starts from.
+    :param initial_scene: a Scene (camera, lights, grid in its ``bgChildren``) each new
+        client starts from, sent with the shared scene in one SET; None keeps the client's
+        own default view, as ``vuer`` does.
     """
 
     def __init__(self, host: Optional[str] = None, port: Optional[int] = None, *,
                  queries: Optional[dict] = None, client_dir: Optional[str] = None,
                  client_byte_limit: int = DEFAULT_CLIENT_BYTE_LIMIT,
                  max_client_frame: int = wire.DEFAULT_MAX_CLIENT_FRAME,
-                 default_scene: Optional[ElementLike] = None,
+                 initial_scene: Optional[ElementLike] = None,
                  heartbeat: Optional[float] = 20.0) -> None:
         super().__init__()
         self.host = host if host is not None else os.environ.get('VUER_HOST', '0.0.0.0')
@@ -369,11 +371,12 @@ class Vuer(_ScenePublisher):
         self.client_byte_limit = client_byte_limit
         self.max_client_frame = max_client_frame
         self.heartbeat = heartbeat
-        if default_scene is None:
-            default_scene = DefaultScene(key='scene')
-        self.default_scene = {
-            name: value for name, value in serialize_all(default_scene)[0].items()
-            if name != 'children'}
+        #: Props (and background lists) of the Scene every SET this server sends carries.
+        self.scene_props = {'tag': 'Scene', 'key': 'scene'}
+        self.initial_scene = initial_scene is not None
+        if initial_scene is not None:
+            self.scene_props = {name: value for name, value in
+                                serialize_all(initial_scene)[0].items() if name != 'children'}
         self.scene = SceneTree()
         self.sessions: set[VuerSession] = set()
         self.handlers: dict[str, dict[int, Handler]] = defaultdict(dict)
@@ -569,7 +572,10 @@ class Vuer(_ScenePublisher):
         return ws
 
     def _send_scene_to(self, session: VuerSession) -> None:
-        """Queue the shared scene for a late joiner, parents before children."""
+        """Queue the shared scene for a new client: one SET, or upserts parents first."""
+        if self.initial_scene:
+            session.outbox.frame(wire.set_frame(self.scene.snapshot(self.scene_props)), None)
+            return
         for node, parent in self.scene.entries():
             session.outbox.upsert(node['key'], parent, wire.pack(node),
                                   tuple(nested_keys(node)))

@@ -89,6 +89,8 @@ def _check_node(node: Any, partial: bool, path: tuple[str, ...]) -> None:
     for name, value in node.items():
         if name in _CHILD_PROPS:
             problem = _bad_children(name, value, partial, path, key)
+        elif name in _TRANSFORM_PROPS:
+            problem = _bad_transform(name, value)
         elif type(value) is str or name in own_props:  # tag and key are strings
             continue
         else:
@@ -99,6 +101,30 @@ def _check_node(node: Any, partial: bool, path: tuple[str, ...]) -> None:
     problem = own_check and own_check(node, partial)
     if problem:
         raise InvalidElement(key, f'{label}: {problem}', path)
+
+
+#: Transform props and the number counts the client accepts; anything else (a string, a
+#: map, null) blanks the whole page, as measured with the real client.
+_TRANSFORM_PROPS = {'position': (3,), 'rotation': (3, 4), 'quaternion': (4,),
+                    'scale': (1, 3)}
+
+
+def _bad_transform(name: str, value: Any) -> Optional[str]:
+    """Return what is wrong with a position, rotation, quaternion or scale, or None."""
+    counts = _TRANSFORM_PROPS[name]
+    if type(value) in (int, float) and 1 in counts:
+        return _bad_value(value) and name + _bad_value(value)
+    if type(value) is not list or len(value) not in counts:
+        return f'{name} must be a list of {" or ".join(map(str, counts))} numbers, got ' \
+               f'{_kind(value)}'
+    # A rotation may end with its Euler order ('XYZ'), as three.js accepts.
+    numbers = value[:3] if name == 'rotation' and len(value) == 4 else value
+    if name == 'rotation' and len(value) == 4 and type(value[3]) is not str:
+        return f'rotation must be 3 angles and an optional order string, got {_kind(value)}'
+    if not all(type(item) in (int, float) for item in numbers):
+        return f'{name} must hold only numbers, got {_kind(value)}'
+    problem = _bad_value(numbers)
+    return problem and name + problem
 
 
 def _bad_children(name: str, children: Any, partial: bool, path: tuple[str, ...],

@@ -29,7 +29,7 @@ marker: it is drawn as RViz draws it (flat, invisible, normalised) and
 
 import math
 import os
-from typing import Callable, Iterable, NamedTuple, Optional
+from typing import AbstractSet, Callable, Iterable, NamedTuple, Optional
 
 import numpy as np
 
@@ -76,6 +76,12 @@ MESH_ELEMENTS = {'.stl': Stl, '.dae': Dae, '.glb': Glb, '.gltf': Glb, '.obj': Ob
 #: RViz keeps markers whose lifetime is at most this long (ns) forever.
 _MIN_LIFETIME_NS = 100_000
 
+#: The client's point size is not in metres: a point ``size`` wide covers size *
+#: tan(fov / 2) metres (three.js size attenuation). This makes POINTS ``scale.x`` metres
+#: wide for the 60 degree vertical field of view of the camera the bridge's scene sets.
+CAMERA_FOV_DEGREES = 60.0
+POINT_SIZE_PER_METRE = 1.0 / math.tan(math.radians(CAMERA_FOV_DEGREES) / 2)
+
 _NO_POINTS = np.zeros((0, 3))
 _CYLINDER_UPRIGHT = [math.pi / 2, 0.0, 0.0]  # three's +Y axis onto the marker's +Z
 
@@ -106,6 +112,7 @@ class _Input(NamedTuple):
     colors: Optional[np.ndarray]  # M x 4 float64 or None when empty
     mesh_url: Callable[[str], Optional[str]]
     font_url: Optional[str]
+    charset: Optional[AbstractSet[int]]
 
     def point_colors(self) -> Optional[np.ndarray]:
         """Per-point colours, only when there is exactly one per point (RViz's rule)."""
@@ -157,12 +164,15 @@ def _read_colors(marker: object) -> Optional[np.ndarray]:
 
 def marker_to_element(marker: object, key: str, *,
                       mesh_url: Callable[[str], Optional[str]],
-                      font_url: Optional[str] = None) -> Element:
+                      font_url: Optional[str] = None,
+                      charset: Optional[AbstractSet[int]] = None) -> Element:
     """Build the scene element of an ADD/MODIFY marker, keyed ``key`` (children ``key/...``).
 
     ``mesh_url`` maps a MESH_RESOURCE ``mesh_resource`` (package://, file://, http(s)://,
     embedded://) to a URL the browser can load, or None when it cannot be served.
-    ``font_url`` is the font TEXT_VIEW_FACING uses (None: the client's default).
+    ``font_url`` is the font TEXT_VIEW_FACING uses (None: the client's default), and
+    ``charset`` the code points it can draw: others become '?', since one character the
+    font lacks makes the client fetch a fallback font, and offline the text vanishes.
     Raises MarkerError for a marker RViz would not draw.
     """
     pose, s, c = marker.pose, marker.scale, marker.color
@@ -180,7 +190,7 @@ def marker_to_element(marker: object, key: str, *,
     build = _BUILDERS.get(marker.type)
     if build is None:
         raise MarkerError(marker, f'unknown marker type {marker.type}')
-    item = _Input(marker, key, scale, rgba, points, colors, mesh_url, font_url)
+    item = _Input(marker, key, scale, rgba, points, colors, mesh_url, font_url, charset)
     if marker.type == TEXT_VIEW_FACING:  # RViz uses only the position of its pose
         return group(children=build(item), key=key, position=position)
     # children= (not positional): a re-sent marker replaces its old geometry, even with none.
@@ -315,7 +325,7 @@ def _points(item: _Input) -> list:
     local, center = _centered(item, item.points)
     # three.js points are squares: scale.x wide; RViz's separate height (scale.y) is lost.
     return [PointCloud(key=f'{item.key}/points', vertices=local, position=center,
-                       size=float(item.scale[0]), **color_props)]
+                       size=float(item.scale[0]) * POINT_SIZE_PER_METRE, **color_props)]
 
 
 def _text(item: _Input) -> list:
@@ -325,7 +335,10 @@ def _text(item: _Input) -> list:
         props['fillOpacity'] = float(item.rgba[3])
     if item.font_url:
         props['font'] = item.font_url
-    text = Text(str(item.marker.text), key=f'{item.key}/text', **props)
+    text = str(item.marker.text)
+    if item.charset is not None:
+        text = ''.join(c if c == '\n' or ord(c) in item.charset else '?' for c in text)
+    text = Text(text, key=f'{item.key}/text', **props)
     return [Billboard(text, key=f'{item.key}/billboard')]
 
 

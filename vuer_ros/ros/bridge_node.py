@@ -38,7 +38,7 @@ from vuer_ros.convert.poses import PoseStyle
 from vuer_ros.ros.config import BridgeConfig, ConfigError, declare_parameters
 from vuer_ros.ros.executor_bridge import ExecutorBridge, run_with_ros
 from vuer_ros.ros.resources import MeshResources
-from vuer_ros.ros.ros_scene import RosScene
+from vuer_ros.ros.ros_scene import RosScene, viewer_scene
 from vuer_ros.server import Vuer
 from vuer_ros.wire import ClientEvent
 
@@ -111,7 +111,8 @@ class VuerBridge(Node):
         config = self.config
         self.app = app or Vuer(
             config.host, config.port, queries=config.client_queries,
-            client_dir=config.client_dir or None, client_byte_limit=config.client_byte_limit)
+            client_dir=config.client_dir or None, client_byte_limit=config.client_byte_limit,
+            initial_scene=viewer_scene())
         self.meshes = MeshResources(_package_share, config.mesh_roots)
         self.meshes.add_routes(self.app.add_route)
         self.scene = RosScene(
@@ -120,7 +121,8 @@ class VuerBridge(Node):
                                  radius=config.pose_radius),
             path_style=PoseStyle(line_width=config.path_width),
             frame_axes=config.frame_axes, meshes=self.meshes,
-            font_url=client_assets.default_font_url(), warn=self._warn)
+            font_url=client_assets.default_font_url(),
+            charset=client_assets.font_charset(), warn=self._warn)
         self._warned: dict[str, float] = {}
         self._limits: list[_RateLimit] = []
         self._expiry: Optional[asyncio.TimerHandle] = None

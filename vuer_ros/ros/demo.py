@@ -58,8 +58,18 @@ def tetrahedron_stl() -> bytes:
     """Build a binary STL of a tetrahedron, for the embedded:// mesh marker."""
     corners = [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)]
     faces = [(0, 2, 1), (0, 1, 3), (0, 3, 2), (1, 2, 3)]
+
+    def normal(a: tuple, b: tuple, c: tuple) -> tuple:
+        u = [b[i] - a[i] for i in range(3)]
+        v = [c[i] - a[i] for i in range(3)]
+        n = (u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0])
+        length = math.sqrt(sum(x * x for x in n))
+        return tuple(x / length for x in n)
+
+    # Loaders shade with the file's normals, so they must be real ones.
     body = b''.join(
-        struct.pack('<12fH', 0, 0, 0, *corners[a], *corners[b], *corners[c], 0)
+        struct.pack('<12fH', *normal(corners[a], corners[b], corners[c]),
+                    *corners[a], *corners[b], *corners[c], 0)
         for a, b, c in faces)
     return b'vuer_ros demo tetrahedron'.ljust(80, b' ') + struct.pack('<I', len(faces)) + body
 
@@ -185,19 +195,20 @@ class DemoPublisher(Node):
                 for a in range(26)]
         rainbow = [rgba(0.5 + 0.5 * math.cos(i / 4), 0.5 + 0.5 * math.sin(i / 4), 0.5)
                    for i in range(len(ring))]
-        add(Marker.ARROW, color=rgba(1.0, 0.3, 0.1))
+        arrow = add(Marker.ARROW, color=rgba(1.0, 0.3, 0.1))
+        arrow.scale.y = arrow.scale.z = 0.08
         add(Marker.CUBE, color=rgba(0.9, 0.1, 0.1))
         add(Marker.SPHERE, color=rgba(0.1, 0.8, 0.2))
         add(Marker.CYLINDER, color=rgba(0.9, 0.8, 0.1, 0.6))
         add(Marker.LINE_STRIP, points=ring, colors=rainbow).scale.x = 0.03
-        add(Marker.LINE_LIST, points=ring[:24], color=rgba(1.0, 1.0, 1.0)).scale.x = 0.02
+        add(Marker.LINE_LIST, points=ring[:24], color=rgba(0.2, 0.2, 0.2)).scale.x = 0.02
         cubes = add(Marker.CUBE_LIST, points=ring[::3], colors=rainbow[::3])
         cubes.scale.x = cubes.scale.y = cubes.scale.z = 0.08
         spheres = add(Marker.SPHERE_LIST, points=ring[::3], color=rgba(1.0, 0.5, 0.0))
         spheres.scale.x = spheres.scale.y = spheres.scale.z = 0.08
         points = add(Marker.POINTS, points=ring, colors=rainbow)
         points.scale.x = points.scale.y = 0.05
-        add(Marker.TEXT_VIEW_FACING, text='vuer_ros', color=rgba(1.0, 1.0, 1.0)).scale.z = 0.3
+        add(Marker.TEXT_VIEW_FACING, text='vuer_ros', color=rgba(0.1, 0.1, 0.3)).scale.z = 0.3
         mesh = add(Marker.MESH_RESOURCE, mesh_resource='embedded://tetrahedron.stl',
                    color=rgba(0.7, 0.3, 0.9))
         mesh.mesh_file.filename = 'tetrahedron.stl'
@@ -213,7 +224,7 @@ class DemoPublisher(Node):
         body.pose.position.x, body.pose.position.y, body.pose.position.z = 0.0, 0.0, 0.2
         body.scale.x, body.scale.y, body.scale.z = 0.6, 0.4, 0.3
         label = add(Marker.TEXT_VIEW_FACING, frame='base_link', ns='robot', text='robot',
-                    color=rgba(1.0, 1.0, 0.3))
+                    color=rgba(0.6, 0.1, 0.1))
         label.pose.position.x, label.pose.position.y, label.pose.position.z = 0.0, 0.0, 0.9
         label.scale.z = 0.2
         lidar = add(Marker.CYLINDER, frame='sensor', ns='robot', color=rgba(0.1, 0.1, 0.1))

@@ -24,7 +24,7 @@ of being drawn at the origin. Nothing here imports rclpy: the node feeds it mess
 
 from dataclasses import dataclass
 import math
-from typing import Callable, Iterable, Optional, Protocol
+from typing import AbstractSet, Callable, Iterable, Optional, Protocol
 
 from vuer_ros.convert import markers as mk
 from vuer_ros.convert.frames import (frame_key, FrameChanges, FrameGraph, normalize_frame,
@@ -34,7 +34,9 @@ from vuer_ros.convert.poses import (odometry_to_element, path_to_element,
                                     pose_with_covariance_to_element, PoseError, PoseStyle)
 from vuer_ros.convert.transforms import (compose, pose_transform, quaternion_to_euler,
                                          Transform)
-from vuer_ros.schemas import CoordsMarker, Element, Group
+from vuer_ros.schemas import (CoordsMarker, Element, Gamepad, Grid, Group, Hands,
+                              HemisphereLightStage, MotionControllers, Scene, SceneCamera,
+                              SceneCameraControl)
 
 #: The root group's rotation: ROS (x, y, z) appears at three.js (x, z, -y).
 Z_UP_TO_Y_UP = [-math.pi / 2, 0.0, 0.0]
@@ -50,6 +52,24 @@ POSE_KINDS: dict[str, Callable[..., Element]] = {
 
 #: Messages waiting for one frame; past this the oldest waiting ones are dropped.
 MAX_WAITING_PER_FRAME = 10_000
+
+
+def viewer_scene() -> Scene:
+    """
+    Return the view a ROS user expects first: ground grid, lights, a camera looking down.
+
+    The camera's field of view is the one POINTS sizes are computed for; hands and
+    controllers stream their poses in XR, for teleoperation.
+    """
+    return Scene(key='scene', bgChildren=[
+        Grid(key='grid'),
+        HemisphereLightStage(key='light-stage'),
+        Gamepad(key='gamepad-0', index=0),
+        Hands(key='hands', fps=30, stream=True),
+        MotionControllers(key='motion-controllers', fps=30, stream=True),
+        SceneCamera(key='SceneCamera', position=[0, 6, 10], fov=mk.CAMERA_FOV_DEGREES),
+        SceneCameraControl(key='SceneCameraControl', makeDefault=True),
+    ])
 
 
 class SceneTarget(Protocol):
@@ -91,6 +111,7 @@ class RosScene:
     :param frame_axes: length of the axes drawn at every frame (0: none).
     :param meshes: resolves MESH_RESOURCE URIs (None: meshes are not drawn).
     :param font_url: font for text markers, served by the same server.
+    :param charset: code points that font can draw (others become '?').
     :param warn: receives warnings, to be throttled per topic.
     """
 
@@ -98,8 +119,8 @@ class RosScene:
                  pose_style: PoseStyle = PoseStyle(kind='axes', length=0.5),
                  path_style: PoseStyle = PoseStyle(line_width=0.02),
                  frame_axes: float = 0.0, meshes: Optional[MeshUrls] = None,
-                 font_url: Optional[str] = None, warn: Warn = lambda topic, text: None
-                 ) -> None:
+                 font_url: Optional[str] = None, charset: Optional[AbstractSet[int]] = None,
+                 warn: Warn = lambda topic, text: None) -> None:
         self.target = target
         self.frames = FrameGraph(fixed_frame)
         self.pose_style = pose_style
@@ -107,6 +128,7 @@ class RosScene:
         self.frame_axes = frame_axes
         self.meshes = meshes
         self.font_url = font_url
+        self.charset = charset
         self.warn = warn
         self._stores: dict[str, mk.MarkerStore] = {}
         self._drawn: dict[str, _Drawn] = {}
@@ -303,7 +325,7 @@ class RosScene:
         key = store.key(marker.ns, marker.id)
         try:
             element = mk.marker_to_element(marker, key, mesh_url=self._mesh_url(marker),
-                                           font_url=self.font_url)
+                                           font_url=self.font_url, charset=self.charset)
         except mk.MarkerError as error:
             self.warn(f'{key}:error', f'{store.topic}: {error}')
             if error.hide:
