@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Drive the real Vuer browser client in headless Chromium, for tests (not a test module).
+"""
+Drive the real Vuer browser client in headless Chromium, for tests (not a test module).
 
 The browser is the judge of what the server sends, so browser tests open the client that the
 ``vuer`` wheel ships, served by the server under test, and look at what it holds and shows::
@@ -319,7 +320,8 @@ def browser_unavailable() -> Optional[str]:
 
 
 def require_browser() -> str:
-    """Return the Chromium executable, or skip the calling test saying why there is none.
+    """
+    Return the Chromium executable, or skip the calling test saying why there is none.
 
     Also callable at the top of a test module, to skip the whole module.
     """
@@ -356,7 +358,8 @@ class BrowserClient:
         self.console.append((message.type, message.text, location.get('url', '')))
 
     def console_errors(self) -> List[str]:
-        """Uncaught page errors and console errors, less the loads refused for being offline.
+        """
+        Uncaught page errors and console errors, less the loads refused for being offline.
 
         Offline, the page cannot load Google fonts and a CDN script whatever the server
         does, so those failed loads are left out. What the client logs about them is kept:
@@ -384,7 +387,8 @@ class BrowserClient:
         return int(await self.page.evaluate('() => window.__vuerRos.received'))
 
     async def scene_keys(self) -> Set[str]:
-        """Keys of every node the client holds (scene, background, HTML and raw children).
+        """
+        Keys of every node the client holds (scene, background, HTML and raw children).
 
         Read from the client's scene store, which is what it renders; the panel
         (:meth:`tree_keys`) shows the same keys as long as no subtree is collapsed.
@@ -392,7 +396,8 @@ class BrowserClient:
         return set(await self.page.evaluate(_SCENE_KEYS_JS))
 
     async def tree_keys(self, expand: bool = True) -> Set[str]:
-        """Labels in the scene-tree panel, as an operator sees them.
+        """
+        Labels in the scene-tree panel, as an operator sees them.
 
         The panel lists a node by its key (a bare string child as ``Item N``). Nodes added
         after the page loaded start collapsed, hiding their descendants; ``expand`` opens
@@ -459,7 +464,8 @@ class BrowserClient:
 
     async def find_colour(self, rgb: Rgb, tolerance: int = 40,
                           region: Optional[Sequence[float]] = None) -> Optional[Blob]:
-        """Canvas pixels within ``tolerance`` of ``rgb`` in every channel, or None.
+        """
+        Canvas pixels within ``tolerance`` of ``rgb`` in every channel, or None.
 
         ``region`` (x0, y0, x1, y1 in page pixels) limits the search. Lit materials shade
         their colour; unlit ones (``materialType='basic'``) keep it exactly.
@@ -495,7 +501,8 @@ class BrowserClient:
 async def open_client(port_or_url: Union[int, str], *, width: int = 1280, height: int = 720,
                       offline: bool = True, color_scheme: str = 'light',
                       timeout: float = 30.0) -> AsyncIterator[BrowserClient]:
-    """Open the client in headless Chromium and wait until it is connected and drawing.
+    """
+    Open the client in headless Chromium and wait until it is connected and drawing.
 
     ``port_or_url`` is the port of a server on 127.0.0.1 serving the client, or a full page
     address. ``offline`` refuses every request to another host, as on a robot without

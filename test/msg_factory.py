@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Message builders and element probes for the converter tests.
+"""
+Message builders and element probes for the converter tests.
 
 ``marker(...)`` and friends return ``types.SimpleNamespace`` trees with the fields and
 defaults of the real messages. ``to_real(plain, 'pkg/msg/Type')`` copies such a tree into
@@ -129,7 +130,8 @@ def _fill(message: Any, plain: Plain) -> Any:
 
 
 def to_real(plain: Plain, type_name: str) -> Any:
-    """Copy plain's values into a real ``type_name`` ('visualization_msgs/msg/Marker').
+    """
+    Copy plain's values into a real ``type_name`` ('visualization_msgs/msg/Marker').
 
     Skips the calling test when the message package cannot be imported.
     """
@@ -165,7 +167,8 @@ def child(node: dict, suffix: str) -> dict:
 
 
 def span(node: dict) -> tuple[np.ndarray, ...]:
-    """Where an upright three cylinder or cone (axis local +Y) ends up.
+    """
+    Where an upright three cylinder or cone (axis local +Y) ends up.
 
     Returns its base centre, top centre, and its radius vectors along local X and Z,
     after the node's own transform.

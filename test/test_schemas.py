@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Scene elements: wire form, binary layouts, and parity with the reference ``vuer.schemas``.
+"""
+Scene elements: wire form, binary layouts, and parity with the reference ``vuer.schemas``.
 
 Parity tests build each element with our class and with the reference class of the
 same name, pack both as the server does, and require the decoded maps to be equal once

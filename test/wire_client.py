@@ -96,7 +96,8 @@ class WireClient:
         return self.close_code
 
     def upserted(self) -> dict[str, dict]:
-        """Return the last node received per key through UPSERT, ADD or SET (a client's view).
+        """
+        Return the last node received per key through UPSERT, ADD or SET (a client's view).
 
         A REMOVE drops the key with everything nested in it or attached below it, as the
         browser client does.

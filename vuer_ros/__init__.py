@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""vuer_ros: live ROS 2 state in the Vuer 3D viewer.
+"""
+vuer_ros: live ROS 2 state in the Vuer 3D viewer.
 
 The Vuer side (``Vuer``, ``VuerSession``, ``vuer_ros.schemas``) imports nothing from ROS
 and runs the same scripts as the ``vuer`` package; the ROS node lives in ``vuer_ros.ros``.

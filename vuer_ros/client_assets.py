@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Where the browser client and the files it needs offline come from.
+"""
+Where the browser client and the files it needs offline come from.
 
 The Vuer browser client is the ``client_build`` folder of the ``vuer`` wheel. Only its files
 are used: ``vuer`` is located with :func:`importlib.util.find_spec` and never imported, since
@@ -53,7 +54,8 @@ def is_client_build(folder: Union[str, Path]) -> bool:
 
 
 def find_client_build(folder: Union[str, Path, None] = None) -> Optional[Path]:
-    """Locate the browser client build, or None when there is none.
+    """
+    Locate the browser client build, or None when there is none.
 
     An explicit ``folder``, else the ``VUER_ROS_CLIENT_DIR`` environment variable, wins
     over the installed ``vuer`` wheel; an explicit choice that is not a client build gives
@@ -87,7 +89,8 @@ def default_font_url() -> str:
 
 @lru_cache(maxsize=None)
 def font_charset() -> FrozenSet[int]:
-    """Code points a ``Text`` with the shipped font can draw without the internet.
+    """
+    Code points a ``Text`` with the shipped font can draw without the internet.
 
     When a text holds a character the font lacks, troika asks a CDN for a fallback font,
     and offline the whole element never appears; so text bound for the client should be

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""What is waiting to be sent to one client, kept small and in order.
+"""
+What is waiting to be sent to one client, kept small and in order.
 
 Live robot state is mostly the same keys updated again and again, so an upsert of a key
 that is still waiting replaces the waiting one in place: the client gets the newest

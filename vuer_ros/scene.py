@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The scene a client should be showing, kept on the server.
+"""
+The scene a client should be showing, kept on the server.
 
 Late joiners and clients brought back in sync after falling behind are sent this scene
 whole, so it follows the client's own rules (read from its bundle, vuer 0.1.6): an upsert
@@ -24,7 +25,8 @@ from typing import Iterable, Iterator, Optional
 
 
 class SceneTree:
-    """Nodes in wire form, keyed by element key, with their parent links.
+    """
+    Nodes in wire form, keyed by element key, with their parent links.
 
     Nodes given with nested ``children`` keep them; keys nested that way are indexed too,
     so a later upsert or remove of such a key finds it, as the client would.
@@ -61,7 +63,8 @@ class SceneTree:
 
     def upsert(self, node: dict, to: Optional[str] = None, *,
                require_parent: bool = True) -> bool:
-        """Merge ``node`` into the node with its key, or insert it under ``to``.
+        """
+        Merge ``node`` into the node with its key, or insert it under ``to``.
 
         As the client does: props of an existing node are merged (a ``children`` list
         replaces the old one), and a node whose parent ``to`` is missing is dropped.

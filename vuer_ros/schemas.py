@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Scene elements of the Vuer browser client, built in Python and sent as msgpack maps.
+"""
+Scene elements of the Vuer browser client, built in Python and sent as msgpack maps.
 
 Constructors follow the reference ``vuer.schemas`` style, so code written for Vuer keeps
 working: ``Box(key='box', args=[1, 1, 1], position=[0, 0, 0], material={'color': 'red'})``.
@@ -88,7 +89,8 @@ class Element:
         self.props: dict[str, Any] = {name: _to_wire(value) for name, value in props.items()}
 
     def serialize(self) -> dict:
-        """Return the wire form: a map of plain values, binary layouts as ``bytes``.
+        """
+        Return the wire form: a map of plain values, binary layouts as ``bytes``.
 
         ``children`` is left out when there are none, as the reference does, unless they
         were given as ``children=``: the client merges an upsert into the node it has,
@@ -285,7 +287,8 @@ class _Packed(Element):
 
 
 class TriMesh(_Packed):
-    """A triangle mesh sent as binary arrays.
+    """
+    A triangle mesh sent as binary arrays.
 
     ``vertices`` (N x 3) travel as float16, ``faces`` (M x 3 vertex indices) as uint32,
     optional per-vertex ``colors`` as uint8 RGB (floats in 0..1 are scaled by 255) and
@@ -443,7 +446,8 @@ SCENE_CHILD_LISTS = ('bgChildren', 'rawChildren', 'htmlChildren')
 
 
 class Scene(Element):
-    """The whole scene, sent with SET: ``children`` plus background elements.
+    """
+    The whole scene, sent with SET: ``children`` plus background elements.
 
     ``up`` is the client's up axis (three.js Y-up by default). ``bgChildren`` hold the
     cameras, lights and input devices, ``rawChildren`` raw three.js nodes and
@@ -464,7 +468,8 @@ class Scene(Element):
 
 
 class DefaultScene(Scene):
-    """A Scene with the reference's background: grid, lights, camera, XR input, previews.
+    """
+    A Scene with the reference's background: grid, lights, camera, XR input, previews.
 
     ``bgChildren`` given here are appended to those; ``grid=False`` leaves the grid out.
     """

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""A Vuer-protocol server on aiohttp: the async API of ``vuer`` with a shared scene.
+"""
+A Vuer-protocol server on aiohttp: the async API of ``vuer`` with a shared scene.
 
 ``Vuer`` serves the browser client and one websocket per tab on one port. Each
 connection is a :class:`VuerSession`; the ``@app.spawn`` handler runs once per session
@@ -117,7 +118,8 @@ class _ScenePublisher:
         return _SceneCall(self._set)
 
     def _checked(self, elements: Elements, partial: bool = False) -> list[dict]:
-        """Nodes that are safe to send; the others are logged with their key and why.
+        """
+        Nodes that are safe to send; the others are logged with their key and why.
 
         :param partial: the nodes are patches (UPDATE), so required props may be absent.
         """
@@ -209,7 +211,7 @@ class VuerSession(_ScenePublisher):
 
     @property
     def closed(self) -> bool:
-        """True once the connection has closed."""
+        """Tell whether the connection has closed."""
         return self._closed.is_set()
 
     def spawn_task(self, coro: Coroutine, name: Optional[str] = None) -> asyncio.Task:
@@ -340,7 +342,8 @@ class VuerSession(_ScenePublisher):
 
 
 class Vuer(_ScenePublisher):
-    """The server: the browser client, the websocket sessions and the shared scene.
+    """
+    The server: the browser client, the websocket sessions and the shared scene.
 
     :param host: interface to listen on; default ``$VUER_HOST`` or ``0.0.0.0`` (every
         interface, for headsets on the LAN).
@@ -389,7 +392,8 @@ class Vuer(_ScenePublisher):
 
     def spawn(self, fn: Optional[Callable] = None, *, start: bool = False,
               **filters: Any) -> Any:
-        """Register ``async def handler(session)`` to run for each client after its INIT.
+        """
+        Register ``async def handler(session)`` to run for each client after its INIT.
 
         ``filters`` match fields of the INIT value (``client='browser'``); the first
         matching handler runs. With ``start=True`` the server starts at once (blocking).
@@ -406,7 +410,8 @@ class Vuer(_ScenePublisher):
 
     def add_handler(self, etype: str, fn: Optional[Handler] = None, *,
                     once: bool = False) -> Any:
-        """Call ``fn(event, session)`` for every client event of type ``etype``.
+        """
+        Call ``fn(event, session)`` for every client event of type ``etype``.
 
         Works as ``app.add_handler('ON_CLICK', fn)`` (returns a function that removes the
         handler) and as a decorator ``@app.add_handler('ON_CLICK')``.

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Checks on serialized elements before they leave the server.
+"""
+Checks on serialized elements before they leave the server.
 
 One malformed element blanks the whole browser client (every element disappears: a
 Text with ``children: 'HELLO'`` is enough), so every node is checked, with its children,
@@ -53,7 +54,8 @@ class InvalidElement(ValueError):
 
 
 def validate_node(node: Any, partial: bool = False) -> None:
-    """Raise InvalidElement if ``node`` (a serialized element) would break the client.
+    """
+    Raise InvalidElement if ``node`` (a serialized element) would break the client.
 
     With ``partial``, ``node`` is an UPDATE patch of a node the client already holds:
     props it leaves out (a mesh's ``vertices``, a line's ``points``) are not required.
@@ -141,7 +143,8 @@ def _bad_children(name: str, children: Any, partial: bool, path: tuple[str, ...]
 
 
 def _bad_value(value: Any) -> Optional[str]:
-    """Return what makes a prop value unsendable (a non-finite number, an object), or None.
+    """
+    Return what makes a prop value unsendable (a non-finite number, an object), or None.
 
     The answer completes a sentence that starts with the prop's name.
     """

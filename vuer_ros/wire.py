@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Vuer wire events: msgpack maps, one per binary websocket message.
+"""
+Vuer wire events: msgpack maps, one per binary websocket message.
 
 Server events are ``{'etype', 'ts' (int ms), 'data'}``; client events are
 ``{'etype', 'ts' (float s), 'value', 'key'}``. Nodes are packed once and the packed bytes

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Pure ROS-message to scene-element converters (no rclpy, no message packages imported).
+"""
+Pure ROS-message to scene-element converters (no rclpy, no message packages imported).
 
 Messages are read by attribute, so real messages and plain objects work alike.
 """

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""TF bookkeeping without rclpy: which frames reach the fixed frame, and the scene groups.
+"""
+TF bookkeeping without rclpy: which frames reach the fixed frame, and the scene groups.
 
 Every resolved frame is a scene group ``frame:<name>``; the groups nest as the TF tree,
 re-rooted at the fixed frame, whose group sits in the ROS root group. A TF edge that
@@ -59,7 +60,8 @@ class GroupUpdate(NamedTuple):
 
 @dataclass
 class FrameChanges:
-    """What a TF update changes in the scene.
+    """
+    What a TF update changes in the scene.
 
     ``groups`` are listed parents first, so upserting them in order nests correctly; a
     group whose ``parent_key`` changed must move. ``resolved`` frames can now show their

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Geometry shared by the marker and pose converters: colours, arrows, lines, merged meshes.
+"""
+Geometry shared by the marker and pose converters: colours, arrows, lines, merged meshes.
 
 Everything is built in the local ROS frame of the element it goes into (see the
 Coordinates section of the design notes). three.js cylinders and cones stand along their
@@ -64,7 +65,8 @@ def material(rgba: Sequence[float]) -> dict:
 
 def arrow_meshes(key: str, start: Sequence[float], direction: Sequence[float],
                  shaft: Sequence[float], head: Sequence[float], mat: dict) -> list:
-    """Cylinder shaft and cone head of an arrow from ``start`` along unit ``direction``.
+    """
+    Cylinder shaft and cone head of an arrow from ``start`` along unit ``direction``.
 
     ``shaft`` and ``head`` are (length, width, height): width and height are the diameters
     across the arrow, measured along the local X and Z axes of three's upright cylinder,
@@ -111,7 +113,8 @@ def point_arrow(key: str, start: np.ndarray, end: np.ndarray, shaft_diameter: fl
 
 def line(key: str, points: np.ndarray, width: float, rgba: Sequence[float],
          colors: Optional[np.ndarray] = None, segments: bool = False) -> Line:
-    """Draw a line ``width`` metres wide through ``points`` (pairs of them if ``segments``).
+    """
+    Draw a line ``width`` metres wide through ``points`` (pairs of them if ``segments``).
 
     ``colors`` (N x 4 floats, one per point) become per-vertex colours, with alpha only
     when some point is translucent; otherwise ``rgba`` colours the whole line.
@@ -129,7 +132,8 @@ def line(key: str, points: np.ndarray, width: float, rgba: Sequence[float],
 
 
 def centered(vertices: np.ndarray) -> tuple[np.ndarray, list[float]]:
-    """Vertices shifted to their bounding-box centre, and that centre.
+    """
+    Vertices shifted to their bounding-box centre, and that centre.
 
     The client decodes vertices as float16, whose step grows with the magnitude, so the
     offset goes into the element's ``position`` (float64 on the wire) and only the spread

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""visualization_msgs/Marker to one scene element, drawn the way RViz2 draws it.
+"""
+visualization_msgs/Marker to one scene element, drawn the way RViz2 draws it.
 
 Each marker becomes a ``group`` placed at ``marker.pose`` (TEXT_VIEW_FACING: at its
 position only) whose children carry the geometry in the marker's own ROS frame; the node
@@ -87,7 +88,8 @@ _CYLINDER_UPRIGHT = [math.pi / 2, 0.0, 0.0]  # three's +Y axis onto the marker's
 
 
 class MarkerError(ValueError):
-    """A marker RViz would not draw; the message names it and says what is wrong.
+    """
+    A marker RViz would not draw; the message names it and says what is wrong.
 
     ``hide`` tells the node what RViz does to an earlier marker with the same (ns, id):
     True, hide it (remove its element); False, keep it (the whole message was ignored).
@@ -125,7 +127,8 @@ class _Input(NamedTuple):
 
 
 def marker_key(topic: str, ns: str, marker_id: int) -> str:
-    """Scene key of marker (ns, id) received on ``topic``.
+    """
+    Scene key of marker (ns, id) received on ``topic``.
 
     ROS topic names contain no ':' and the id is an integer, so the key is unambiguous
     whatever the namespace holds.
@@ -134,7 +137,8 @@ def marker_key(topic: str, ns: str, marker_id: int) -> str:
 
 
 def duplicate_error(markers: Iterable[object]) -> Optional[str]:
-    """Return RViz's error text when a MarkerArray holds one (ns, id) twice, else None.
+    """
+    Return RViz's error text when a MarkerArray holds one (ns, id) twice, else None.
 
     RViz still shows every marker of such an array (later ones replace earlier ones).
     """
@@ -166,7 +170,8 @@ def marker_to_element(marker: object, key: str, *,
                       mesh_url: Callable[[str], Optional[str]],
                       font_url: Optional[str] = None,
                       charset: Optional[AbstractSet[int]] = None) -> Element:
-    """Build the scene element of an ADD/MODIFY marker, keyed ``key`` (children ``key/...``).
+    """
+    Build the scene element of an ADD/MODIFY marker, keyed ``key`` (children ``key/...``).
 
     ``mesh_url`` maps a MESH_RESOURCE ``mesh_resource`` (package://, file://, http(s)://,
     embedded://) to a URL the browser can load, or None when it cannot be served.
@@ -254,7 +259,8 @@ def _lines(item: _Input) -> list:
 
 
 def _opacity_and_colors(item: _Input, colors: Optional[np.ndarray]) -> tuple[float, dict]:
-    """Element opacity and colour props of a mesh or cloud coloured per point or uniformly.
+    """
+    Element opacity and colour props of a mesh or cloud coloured per point or uniformly.
 
     The client's TriMesh and PointCloud take RGB per vertex and one opacity, so per-point
     alphas are averaged (exact in the usual case of one alpha for all).
@@ -377,7 +383,8 @@ _BUILDERS: dict[int, Callable[[_Input], list]] = {
 
 
 def marker_warnings(marker: object) -> list[str]:
-    """List RViz's warnings for a marker that is still drawn (zero scale, invisible colour...).
+    """
+    List RViz's warnings for a marker that is still drawn (zero scale, invisible colour...).
 
     Call it for markers marker_to_element accepted; it reads only counts and scalars.
     """
@@ -438,7 +445,8 @@ class _Entry(NamedTuple):
 
 
 class MarkerStore:
-    """The markers shown for one topic: (ns, id) to key, frame and expiry time.
+    """
+    The markers shown for one topic: (ns, id) to key, frame and expiry time.
 
     ``frame_locked`` is not tracked: the node sees it on the marker it is adding.
 

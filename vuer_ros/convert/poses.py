@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Pose-like messages to scene elements: axes or arrows, pose arrays and paths.
+"""
+Pose-like messages to scene elements: axes or arrows, pose arrays and paths.
 
 Handles geometry_msgs PoseStamped, PoseWithCovarianceStamped, TransformStamped and
 PoseArray, and nav_msgs Odometry and Path, read by attribute like the marker converter.
@@ -42,7 +43,8 @@ class PoseError(ValueError):
 
 @dataclass(frozen=True)
 class PoseStyle:
-    """How poses are drawn.
+    """
+    How poses are drawn.
 
     ``kind`` 'arrow': an arrow ``length`` long along the pose's +X, shaft ``radius``,
     head 0.23 of the length and twice the shaft's width (RViz's marker proportions), in
@@ -99,7 +101,8 @@ def pose_stamped_to_element(msg: object, key: str, style: PoseStyle = PoseStyle(
 
 def pose_with_covariance_to_element(msg: object, key: str,
                                     style: PoseStyle = PoseStyle()) -> Element:
-    """geometry_msgs PoseWithCovarianceStamped, or nav_msgs Odometry: both hold pose.pose.
+    """
+    geometry_msgs PoseWithCovarianceStamped, or nav_msgs Odometry: both hold pose.pose.
 
     The covariance is not drawn.
     """
@@ -122,7 +125,8 @@ def pose_array_to_element(msg: object, key: str, style: PoseStyle = PoseStyle())
 
 
 def path_to_element(msg: object, key: str, style: PoseStyle = PoseStyle()) -> Element:
-    """nav_msgs Path: a line ``style.line_width`` wide through its poses' positions.
+    """
+    nav_msgs Path: a line ``style.line_width`` wide through its poses' positions.
 
     The poses' own headers are ignored, as RViz and Foxglove do: the path's frame counts.
     """

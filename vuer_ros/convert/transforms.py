@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Rigid-transform maths shared by the converters: ROS quaternions to three.js Euler angles.
+"""
+Rigid-transform maths shared by the converters: ROS quaternions to three.js Euler angles.
 
 ROS quaternions are ``(x, y, z, w)``; transforms3d's are ``(w, x, y, z)``: nothing here uses
 transforms3d, so every quaternion in this package is ``(x, y, z, w)``. three.js ``rotation``
@@ -69,7 +70,8 @@ def normalize_quaternion(q: Sequence[float]) -> Quaternion:
 
 
 def quaternion_to_euler(q: Sequence[float]) -> list[float]:
-    """three.js ``rotation`` [a, b, c] (order 'XYZ') of a ROS quaternion (x, y, z, w).
+    """
+    three.js ``rotation`` [a, b, c] (order 'XYZ') of a ROS quaternion (x, y, z, w).
 
     The quaternion is normalised first. Follows three.js ``Euler.setFromRotationMatrix``,
     gimbal-lock branch included, so the browser rebuilds the same matrix.

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The vuer_bridge node: ROS topics in, a live Vuer scene out, one port for the viewer.
+"""
+The vuer_bridge node: ROS topics in, a live Vuer scene out, one port for the viewer.
 
 The rclpy executor spins in its own thread (ExecutorBridge); subscriptions hand
 messages to the asyncio loop, where RosScene turns them into scene updates that the
@@ -98,7 +99,8 @@ class _RateLimit:
 
 
 class VuerBridge(Node):
-    """Subscribes to pose, marker and TF topics and draws them in a Vuer scene.
+    """
+    Subscribes to pose, marker and TF topics and draws them in a Vuer scene.
 
     :param app: the Vuer server to draw on; by default one built from the parameters.
     :param overrides: parameter defaults to use instead of the built-in ones.

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The vuer_bridge node's parameters: declared with descriptions, read once, validated.
+"""
+The vuer_bridge node's parameters: declared with descriptions, read once, validated.
 
 Every setting lives in one table, so ``ros2 param describe`` and ``config/viewer.yaml``
 tell the same story, and a bad value stops the node at start with a message naming it.
@@ -138,7 +139,8 @@ TOPIC_PARAMETERS = ('marker_topics', 'marker_array_topics', 'pose_topics',
 
 
 def declare_parameters(node: Node, overrides: dict[str, Any] | None = None) -> BridgeConfig:
-    """Declare every parameter on ``node`` and return the validated configuration.
+    """
+    Declare every parameter on ``node`` and return the validated configuration.
 
     :param overrides: defaults to use instead of the table's (the demo's topics).
     """

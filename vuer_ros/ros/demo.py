@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""A small moving robot scene, so a newcomer sees poses and every marker type at once.
+"""
+A small moving robot scene, so a newcomer sees poses and every marker type at once.
 
 A robot drives a circle in ``map``: frames on a TransformStamped topic (tf2_msgs is not
 installable everywhere), its odometry and trail, a goal with a particle cloud, and a row

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Mesh files named by markers, served to the browser over HTTP from confined roots.
+"""
+Mesh files named by markers, served to the browser over HTTP from confined roots.
 
 RViz2 loads ``package://``, ``file://`` and ``embedded://`` meshes from disk; a browser can
 only fetch URLs. Each resource URI is resolved once to a root directory and a path in
@@ -39,7 +40,8 @@ class ResourceError(ValueError):
 
 
 class MeshResources:
-    """Resolve mesh URIs to URLs on this server, and serve the files behind them.
+    """
+    Resolve mesh URIs to URLs on this server, and serve the files behind them.
 
     :param package_share: finds a package's share folder (``ament_index_python``'s
         ``get_package_share_directory`` on a ROS machine).

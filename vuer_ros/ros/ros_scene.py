@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""What ROS messages say, placed in the shared Vuer scene the way RViz2 shows it.
+"""
+What ROS messages say, placed in the shared Vuer scene the way RViz2 shows it.
 
 Frames become nested groups under one root group that turns ROS Z-up into the viewer's
 Y-up, so a transform update is one small group update that moves everything in that
@@ -102,7 +103,8 @@ class _Drawn:
 
 
 class RosScene:
-    """Places poses, markers and frames in a Vuer scene.
+    """
+    Places poses, markers and frames in a Vuer scene.
 
     :param target: receives the scene calls (``upsert``, ``remove``).
     :param fixed_frame: everything is placed relative to it, as RViz2's fixed frame.
@@ -227,7 +229,8 @@ class RosScene:
 
     def draw(self, key: str, frame_id: str, element: Element, *,
              frame_locked: bool = True, pose: Optional[Transform] = None) -> None:
-        """Show ``element`` in ``frame_id`` (replacing what ``key`` showed before).
+        """
+        Show ``element`` in ``frame_id`` (replacing what ``key`` showed before).
 
         :param frame_locked: False freezes it in the fixed frame at the transform current
             now; then ``pose`` is its pose in ``frame_id`` (the element's own placement).
