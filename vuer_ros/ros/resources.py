@@ -18,8 +18,9 @@ Mesh files named by markers, served to the browser over HTTP from confined roots
 RViz2 loads ``package://``, ``file://`` and ``embedded://`` meshes from disk; a browser can
 only fetch URLs. Each resource URI is resolved once to a root directory and a path in
 it, and served as ``/resources/<root id>/<path>``, so a Collada file's textures (named
-relative to it) resolve too. Only files inside a root a marker made known are served:
-no request can climb out of a root, whatever it puts in the path.
+relative to it) resolve too. Only mesh and texture files inside a root a marker made
+known are served, never hidden files: no request can climb out of a root or fetch a key
+or a configuration file that happens to sit beside a mesh.
 """
 
 from collections import OrderedDict
@@ -32,7 +33,25 @@ from urllib.parse import quote, unquote, urlparse
 from aiohttp import web
 
 ROUTE_PREFIX = '/resources'
-MESH_EXTENSIONS = ('.stl', '.dae', '.glb', '.gltf', '.obj', '.ply')
+#: What a mesh and its materials are made of; nothing else is ever served.
+ASSET_EXTENSIONS = frozenset({
+    '.stl', '.dae', '.glb', '.gltf', '.obj', '.ply', '.mtl', '.bin',
+    '.png', '.jpg', '.jpeg', '.tga', '.bmp', '.gif', '.webp', '.ktx2', '.dds', '.tif', '.tiff',
+})
+
+
+def servable(relative: PurePosixPath) -> bool:
+    """Tell whether a path inside a root may be served: an asset file, nothing hidden."""
+    return (relative.suffix.lower() in ASSET_EXTENSIONS
+            and not any(part.startswith('.') for part in relative.parts))
+
+
+def _resolved(path: Path) -> Path:
+    """Resolve a path; a symlink loop or a NUL byte becomes a ResourceError."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError) as error:
+        raise ResourceError(f'{path} cannot be resolved: {error}') from None
 
 
 class ResourceError(ValueError):
@@ -87,13 +106,13 @@ class MeshResources:
 
     def _package_url(self, package: str, path: str) -> str:
         try:
-            share = Path(self._package_share(package)).resolve()
+            share = _resolved(Path(self._package_share(package)))
         except (LookupError, ValueError, OSError) as error:
             raise ResourceError(f'package {package!r} not found: {error}') from None
         return self._url_in_root(share, share / path.lstrip('/'))
 
     def _file_url(self, path: Path) -> str:
-        path = path.resolve()
+        path = _resolved(path)
         if self._allowed:
             root = next((r for r in self._allowed if path.is_relative_to(r)), None)
             if root is None:
@@ -103,11 +122,14 @@ class MeshResources:
         return self._url_in_root(root, path)
 
     def _url_in_root(self, root: Path, path: Path) -> str:
-        path = path.resolve()
+        path = _resolved(path)
         if not path.is_relative_to(root):
             raise ResourceError(f'{path} escapes its root {root}')
         if not path.is_file():
             raise ResourceError(f'mesh file {path} does not exist')
+        if not servable(PurePosixPath(path.relative_to(root).as_posix())):
+            raise ResourceError(f'{path} is not a mesh or texture file '
+                                f'({", ".join(sorted(ASSET_EXTENSIONS))})')
         root_id = hashlib.sha1(str(root).encode()).hexdigest()[:12]
         self._roots[root_id] = root
         return f'{ROUTE_PREFIX}/{root_id}/{quote(path.relative_to(root).as_posix())}'
@@ -116,7 +138,8 @@ class MeshResources:
         if not data:
             raise ResourceError(f'{uri} has no embedded mesh data (mesh_file is empty)')
         digest = hashlib.sha1(bytes(data)).hexdigest()[:16]
-        name = PurePosixPath(urlparse(uri).path).name or 'mesh'
+        parsed = urlparse(uri)
+        name = PurePosixPath(unquote(parsed.netloc + parsed.path)).name or 'mesh'
         if digest not in self._embedded:
             self._embedded[digest] = (name, bytes(data))
             self._embedded_bytes += len(data)
@@ -138,9 +161,14 @@ class MeshResources:
         root = self._roots.get(root_id)
         if root is None:
             raise web.HTTPNotFound(text='unknown resource root')
-        path = (root / relative).resolve()
+        try:
+            path = _resolved(root / relative)
+        except ResourceError:
+            raise web.HTTPNotFound(text='no such file') from None
         if not path.is_relative_to(root):
             raise web.HTTPForbidden(text='outside the resource root')
+        if not servable(PurePosixPath(path.relative_to(root).as_posix())):
+            raise web.HTTPForbidden(text='only mesh and texture files are served')
         if not path.is_file():
             raise web.HTTPNotFound(text=f'no file {relative}')
         return web.FileResponse(path)

@@ -220,9 +220,9 @@ class RosScene:
         if self.frame_axes > 0:
             self.target.upsert(CoordsMarker(key=f'axes:{frame}', scale=self.frame_axes),
                                to=frame_key(frame))
-        waiting = self._by_frame.get(frame, {})
-        if waiting:
-            for key in list(waiting):
+        for key in list(self._by_frame.get(frame, {})):
+            # Frozen markers stay where they were frozen (RViz never moves them again).
+            if key not in self._on_screen:
                 self._place(key)
 
     # -- placing elements ---------------------------------------------------------------
@@ -342,23 +342,23 @@ class RosScene:
                   pose=pose_transform(marker.pose))
 
     def _mesh_url(self, marker: object) -> Callable[[str], Optional[str]]:
-        """Resolve the marker's mesh now (registering embedded bytes), for the converter."""
-        if marker.type != mk.MESH_RESOURCE:
-            return lambda uri: None
-        uri = marker.mesh_resource
-        if self.meshes is None:
-            self.warn('meshes', 'mesh markers are not served by this scene')
-            return lambda uri: None
-        embedded = None
-        if uri.startswith('embedded://'):
-            embedded = bytes(marker.mesh_file.data)
-        try:
-            url = self.meshes.url_for(uri, embedded)
-        except ValueError as error:
-            self.warn(f'mesh:{uri}', f'mesh {uri!r} of marker (ns {marker.ns!r}, id '
-                                     f'{marker.id}): {error}')
-            return lambda uri: None
-        return lambda uri: url
+        """Return a resolver the converter calls only once the marker passed its checks.
+
+        Resolving publishes the mesh's folder over HTTP, so a rejected marker must never
+        get that far.
+        """
+        def resolve(uri: str) -> Optional[str]:
+            if self.meshes is None:
+                self.warn('meshes', 'mesh markers are not served by this scene')
+                return None
+            embedded = bytes(marker.mesh_file.data) if uri.startswith('embedded://') else None
+            try:
+                return self.meshes.url_for(uri, embedded)
+            except ValueError as error:
+                self.warn(f'mesh:{uri}', f'mesh {uri!r} of marker (ns {marker.ns!r}, id '
+                                         f'{marker.id}): {error}')
+                return None
+        return resolve
 
     # -- poses ----------------------------------------------------------------------------
 
