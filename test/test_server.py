@@ -375,3 +375,15 @@ async def test_initial_scene_reaches_new_clients_in_one_set(clients):
         assert [node['key'] for node in frame_map['children']] == ['robot']
     finally:
         await app.stop_server()
+
+
+async def test_client_sockets_get_the_small_send_buffer(server, clients):
+    import socket
+    app, start = server
+    await start()
+    await clients(app)
+    await asyncio.sleep(0.1)
+    session = next(iter(app.sessions))
+    sock = session.ws._req.transport.get_extra_info('socket')
+    # Linux doubles the value it is given, for its own bookkeeping.
+    assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) <= 2 * app.send_buffer

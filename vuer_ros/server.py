@@ -25,6 +25,7 @@ client that stops reading only delays itself.
 
 import asyncio
 from collections import defaultdict
+import fnmatch
 import inspect
 import logging
 import os
@@ -49,6 +50,10 @@ DEFAULT_PORT = 8012
 HOSTED_CLIENT = 'https://vuer.ai'
 #: Bytes that may wait for one client before it is resynced from the scene instead.
 DEFAULT_CLIENT_BYTE_LIMIT = 16 * 1024 * 1024
+#: Kernel send buffer per client. The kernel's own can grow to megabytes: for a client
+#: that reads slowly, seconds of stale frames would sit there, out of the outbox's reach.
+#: Kept small, a backlog waits in the outbox, where newer state replaces older.
+DEFAULT_SEND_BUFFER = 256 * 1024
 
 ElementLike = Union[Element, dict]
 Elements = Union[ElementLike, Iterable[ElementLike]]
@@ -355,6 +360,10 @@ class Vuer(_ScenePublisher):
         installed ``vuer`` package, when there is one.
     :param client_byte_limit: bytes that may wait for one client before it is resynced.
     :param max_client_frame: largest client frame accepted, in bytes.
+    :param heartbeat: seconds between websocket pings; a client that does not answer in
+        time is dropped. None (default, as vuer): a slow reader, whose pong waits behind
+        the frames it has not read yet, is never mistaken for a dead one.
+    :param send_buffer: kernel send buffer per client, in bytes (None: the kernel's).
     :param initial_scene: a Scene (camera, lights, grid in its ``bgChildren``) each new
         client starts from, sent with the shared scene in one SET; None keeps the client's
         own default view, as ``vuer`` does.
@@ -365,7 +374,8 @@ class Vuer(_ScenePublisher):
                  client_byte_limit: int = DEFAULT_CLIENT_BYTE_LIMIT,
                  max_client_frame: int = wire.DEFAULT_MAX_CLIENT_FRAME,
                  initial_scene: Optional[ElementLike] = None,
-                 heartbeat: Optional[float] = 20.0) -> None:
+                 heartbeat: Optional[float] = None,
+                 send_buffer: Optional[int] = DEFAULT_SEND_BUFFER) -> None:
         super().__init__()
         self.host = host if host is not None else os.environ.get('VUER_HOST', '0.0.0.0')
         self.port = port if port is not None else int(os.environ.get('VUER_PORT', DEFAULT_PORT))
@@ -374,6 +384,7 @@ class Vuer(_ScenePublisher):
         self.client_byte_limit = client_byte_limit
         self.max_client_frame = max_client_frame
         self.heartbeat = heartbeat
+        self.send_buffer = send_buffer
         #: Props (and background lists) of the Scene every SET this server sends carries.
         self.scene_props = {'tag': 'Scene', 'key': 'scene'}
         self.initial_scene = initial_scene is not None
@@ -561,6 +572,7 @@ class Vuer(_ScenePublisher):
         ws = web.WebSocketResponse(max_msg_size=self.max_client_frame,
                                    heartbeat=self.heartbeat, compress=False)
         await ws.prepare(request)
+        self._limit_send_buffer(request)
         session = VuerSession(self, ws, self.client_byte_limit)
         self.sessions.add(session)
         self._send_scene_to(session)
@@ -575,6 +587,11 @@ class Vuer(_ScenePublisher):
             await asyncio.gather(sender, return_exceptions=True)
             LOG.info('session %s closed', session.id)
         return ws
+
+    def _limit_send_buffer(self, request: web.Request) -> None:
+        sock = request.transport.get_extra_info('socket') if request.transport else None
+        if self.send_buffer and sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.send_buffer)
 
     def _send_scene_to(self, session: VuerSession) -> None:
         """Queue the shared scene for a new client: one SET, or upserts parents first."""
@@ -620,7 +637,10 @@ class Vuer(_ScenePublisher):
 
     def _start_handler(self, session: VuerSession) -> None:
         for handler, filters in self._spawn_handlers:
-            if all(session.init.get(name) == value for name, value in filters.items()):
+            # As in vuer: shell-style patterns (client='py*'), a missing field never matches.
+            if all(session.init.get(name) is not None
+                   and fnmatch.fnmatchcase(str(session.init[name]), str(pattern))
+                   for name, pattern in filters.items()):
                 session._handler_task = session.spawn_task(
                     self._run_handler(handler, session), name=handler.__name__)
                 return

@@ -77,12 +77,9 @@ def _head(etype: str, extra_fields: int = 0) -> bytes:
 def nodes_frame(etype: str, packed_nodes: Iterable[bytes], to: Optional[str]) -> bytes:
     """UPSERT or ADD of already packed nodes under parent ``to`` (None: the scene root)."""
     packed_nodes = list(packed_nodes)
-    strict = etype == 'UPSERT'
     return b''.join((
-        _head(etype, 1 if strict else 0),
-        _map_header(2), _K_NODES, _array_header(len(packed_nodes)), *packed_nodes,
-        _K_TO, pack(to),
-        *((_K_STRICT, _FALSE) if strict else ()),
+        _head(etype), _map_header(2), _K_NODES, _array_header(len(packed_nodes)),
+        *packed_nodes, _K_TO, pack(to),
     ))
 
 

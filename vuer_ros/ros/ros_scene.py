@@ -342,7 +342,8 @@ class RosScene:
                   pose=pose_transform(marker.pose))
 
     def _mesh_url(self, marker: object) -> Callable[[str], Optional[str]]:
-        """Return a resolver the converter calls only once the marker passed its checks.
+        """
+        Return a resolver the converter calls only once the marker passed its checks.
 
         Resolving publishes the mesh's folder over HTTP, so a rejected marker must never
         get that far.
