@@ -735,3 +735,16 @@ def test_pose_style_arrow_is_a_group_with_an_arrow(app):
     node = app.scene.get('pose:/goal')
     assert node['tag'] == 'group' and node['position'] == [1, 2, 0]
     assert {c['key'] for c in node['children']} == {'pose:/goal/shaft', 'pose:/goal/head'}
+
+
+def test_tf_messages_place_every_transform_they_carry(app, scene):
+    message = Plain(transforms=[transform_stamped('map', 'odom', (1.0, 0.0, 0.0)),
+                                transform_stamped('odom', 'base_link', (0.0, 2.0, 0.0))])
+    scene.on_tf_message(message)
+    scene.on_tf_message(Plain(transforms=[transform_stamped('base_link', 'laser')]),
+                        static=True)
+    tree = parents(app)
+    assert tree['frame:odom'] == 'frame:map'
+    assert tree['frame:base_link'] == 'frame:odom'
+    assert tree['frame:laser'] == 'frame:base_link'
+    assert app.scene.get('frame:base_link')['position'] == [0.0, 2.0, 0.0]

@@ -173,16 +173,13 @@ class VuerBridge(Node):
                 'on transform_topics or list them in static_frames instead.')
             return
 
-        def on_tf(static: bool, message: Any) -> None:
-            for transform in message.transforms:
-                self.scene.on_transform_msg(transform, static)
-
-        bridge.create_subscription(TFMessage, '/tf', partial(on_tf, False),
+        bridge.create_subscription(TFMessage, '/tf', self.scene.on_tf_message,
                                    self._qos(max(depth, 100)))
         # As tf2 does: /tf_static is latched, so late joiners get every static frame.
-        bridge.create_subscription(TFMessage, '/tf_static', partial(on_tf, True), QoSProfile(
-            depth=max(depth, 100), durability=DurabilityPolicy.TRANSIENT_LOCAL,
-            reliability=ReliabilityPolicy.RELIABLE))
+        latched = QoSProfile(depth=max(depth, 100), durability=DurabilityPolicy.TRANSIENT_LOCAL,
+                             reliability=ReliabilityPolicy.RELIABLE)
+        bridge.create_subscription(TFMessage, '/tf_static',
+                                   partial(self.scene.on_tf_message, static=True), latched)
 
     @staticmethod
     def _qos(depth: int) -> QoSProfile:

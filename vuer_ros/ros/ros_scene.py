@@ -163,6 +163,16 @@ class RosScene:
         self.on_transform(message.header.frame_id, message.child_frame_id,
                           (t.x, t.y, t.z), (r.x, r.y, r.z, r.w), static)
 
+    def on_tf_message(self, message: object, static: bool = False) -> None:
+        """
+        Take a tf2_msgs/TFMessage (from /tf, or /tf_static with ``static``).
+
+        Read by attribute like every message here, so this path is tested where tf2_msgs
+        cannot be installed.
+        """
+        for transform in message.transforms:
+            self.on_transform_msg(transform, static)
+
     def _apply(self, changes: FrameChanges) -> None:
         for text in changes.warnings:
             self.warn('tf', text)
