@@ -268,26 +268,31 @@ def test_bad_parameters_stop_the_node_naming_them(ros_context, name, value, mess
                    node_name='bad_params')
 
 
-BRIDGE_SCRIPT = """
-import sys
-from vuer_ros.ros.bridge_node import main
-main(sys.argv)
-"""
+def start_bridge(entry: str) -> tuple[subprocess.Popen, int]:
+    """
+    Run ``vuer_ros.ros.bridge_node.<entry>`` in a process on a free port.
+
+    Return the process and the port it printed, once it serves.
+    """
+    script = f'import sys\nfrom vuer_ros.ros.bridge_node import {entry}\n{entry}(sys.argv)\n'
+    process = subprocess.Popen(
+        [sys.executable, '-c', script, '--ros-args', '-p', 'port:=0', '-p',
+         'host:=127.0.0.1'],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, 'PYTHONUNBUFFERED': '1'})
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if line.startswith('Vuer server on port'):
+            return process, int(line.split()[-1])
+    process.kill()
+    raise AssertionError(f'the bridge did not start: {process.stderr.read()}')
 
 
 @pytest.mark.parametrize('signum', [signal.SIGINT, signal.SIGTERM])
 def test_signal_stops_the_bridge_quickly_and_cleanly(signum):
-    process = subprocess.Popen(
-        [sys.executable, '-c', BRIDGE_SCRIPT, '--ros-args', '-p', 'port:=0', '-p',
-         'host:=127.0.0.1'],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, 'PYTHONUNBUFFERED': '1'})
+    process, _ = start_bridge('main')
     try:
-        line = ''
-        deadline = time.monotonic() + 30
-        while 'Vuer server on port' not in line and time.monotonic() < deadline:
-            line = process.stdout.readline()
-        assert 'Vuer server on port' in line, process.stderr.read()
         started = time.monotonic()
         process.send_signal(signum)
         process.wait(timeout=10)
@@ -303,21 +308,8 @@ def test_signal_stops_the_bridge_quickly_and_cleanly(signum):
 
 def test_demo_publisher_and_bridge_run_together():
     """The README's main job: the demo process serves a scene with every marker type."""
-    script = ('import sys\nfrom vuer_ros.ros.bridge_node import demo_main\n'
-              'demo_main(sys.argv)\n')
-    process = subprocess.Popen(
-        [sys.executable, '-c', script, '--ros-args', '-p', 'port:=0', '-p',
-         'host:=127.0.0.1'],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, 'PYTHONUNBUFFERED': '1'})
+    process, port = start_bridge('demo_main')
     try:
-        port = None
-        deadline = time.monotonic() + 30
-        while port is None and time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if line.startswith('Vuer server on port'):
-                port = int(line.split()[-1])
-        assert port, process.stderr.read()
 
         async def look() -> dict:
             client = await WireClient(f'ws://127.0.0.1:{port}/').connect()
