@@ -163,6 +163,10 @@ class VuerBridge(Node):
                                            **overridable)
         if config.use_tf:
             self._subscribe_tf(bridge, config.queue_depth)
+        shown = [f'{parameter.removesuffix("_topics")}: {", ".join(topics)}'
+                 for parameter, topics in config.topics.items() if topics]
+        self.get_logger().info(f'fixed frame {config.fixed_frame!r}; showing '
+                               + ('; '.join(shown) or 'no topics (set *_topics parameters)'))
 
     def _subscribe_tf(self, bridge: ExecutorBridge, depth: int) -> None:
         try:
