@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument
+from launch.actions import DeclareLaunchArgument, Shutdown
 from launch.conditions import IfCondition, UnlessCondition
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
@@ -58,6 +58,7 @@ def generate_launch_description() -> LaunchDescription:
             emulate_tty=True,
             parameters=parameters,
             condition=condition,
+            on_exit=Shutdown(reason='vuer_bridge exited'),  # no demo without the bridge
         ) for parameters, condition in (
             (common, UnlessCondition(LaunchConfiguration('demo'))),
             ([*common, DEMO_OVERRIDES], IfCondition(LaunchConfiguration('demo'))),

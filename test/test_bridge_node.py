@@ -268,7 +268,7 @@ def test_bad_parameters_stop_the_node_naming_them(ros_context, name, value, mess
                    node_name='bad_params')
 
 
-def start_bridge(entry: str) -> tuple[subprocess.Popen, int]:
+def start_bridge(entry: str, *ros_args: str) -> tuple[subprocess.Popen, int]:
     """
     Run ``vuer_ros.ros.bridge_node.<entry>`` in a process on a free port.
 
@@ -276,7 +276,7 @@ def start_bridge(entry: str) -> tuple[subprocess.Popen, int]:
     """
     script = f'import sys\nfrom vuer_ros.ros.bridge_node import {entry}\n{entry}(sys.argv)\n'
     process = subprocess.Popen(
-        [sys.executable, '-c', script, '--ros-args', '-p', 'port:=0', '-p',
+        [sys.executable, '-c', script, '--ros-args', *ros_args, '-p', 'port:=0', '-p',
          'host:=127.0.0.1'],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, 'PYTHONUNBUFFERED': '1'})
@@ -287,6 +287,37 @@ def start_bridge(entry: str) -> tuple[subprocess.Popen, int]:
             return process, int(line.split()[-1])
     process.kill()
     raise AssertionError(f'the bridge did not start: {process.stderr.read()}')
+
+
+def test_string_list_parameters_from_outside_are_accepted(ros_context):
+    from rclpy.parameter import Parameter
+    node = VuerBridge(overrides={'port': 0}, context=ros_context, node_name='lists',
+                      parameter_overrides=[Parameter('pose_topics', value=['/a', '/b']),
+                                           Parameter('static_frames', value=[''])])
+    try:
+        assert node.config.topics['pose_topics'] == ('/a', '/b')
+        assert node.config.static_frames == ()
+        assert node.get_parameter('mesh_roots').type_ == Parameter.Type.STRING_ARRAY
+    finally:
+        node.destroy_node()
+
+
+def test_the_packaged_config_file_starts_the_bridge():
+    """viewer.yaml as ros2 launch passes it: --params-file."""
+    process, port = start_bridge('main', '--params-file', str(REPO / 'config' / 'viewer.yaml'))
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=10) == 0 and port > 0
+
+
+@pytest.mark.parametrize('argument', ['port:=99999', 'port:=abc', 'queue_depth:=0',
+                                      'pose_style:=sparkles'])
+def test_bad_parameter_on_the_command_line_is_one_line_on_stderr(argument):
+    script = 'import sys\nfrom vuer_ros.ros.bridge_node import main\nmain(sys.argv)\n'
+    result = subprocess.run([sys.executable, '-c', script, '--ros-args', '-p', argument],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert 'Traceback' not in result.stderr
+    assert result.stderr.startswith('vuer_bridge: bad parameter'), result.stderr
 
 
 @pytest.mark.parametrize('signum', [signal.SIGINT, signal.SIGTERM])

@@ -31,6 +31,7 @@ import logging
 import os
 import signal
 import socket
+import struct
 import time
 from typing import Any, Awaitable, Callable, Coroutine, Iterable, Optional, Union
 from urllib.parse import urlencode
@@ -47,6 +48,7 @@ from vuer_ros.validation import validate_nodes
 LOG = logging.getLogger('vuer_ros.server')
 
 DEFAULT_PORT = 8012
+_SIOCGIFADDR = 0x8915  # Linux ioctl: an interface's IPv4 address
 HOSTED_CLIENT = 'https://vuer.ai'
 #: Bytes that may wait for one client before it is resynced from the scene instead.
 DEFAULT_CLIENT_BYTE_LIMIT = 16 * 1024 * 1024
@@ -662,12 +664,30 @@ class Vuer(_ScenePublisher):
 
 
 def _lan_address() -> Optional[str]:
-    """Return this machine's LAN address, for URLs a headset can open (or None)."""
+    """
+    Return this machine's LAN address, for URLs a headset can open (or None).
+
+    Read from the network interfaces, since on Debian and Ubuntu the host name resolves
+    to 127.0.1.1; nothing is sent anywhere.
+    """
     try:
-        addresses = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+        import fcntl
+    except ImportError:  # not Linux: the host name is the best guess
+        fcntl = None
+    if fcntl is not None:
+        for _index, name in socket.if_nameindex():
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                try:
+                    request = struct.pack('256s', name[:15].encode())
+                    reply = fcntl.ioctl(probe.fileno(), _SIOCGIFADDR, request)
+                except OSError:
+                    continue  # no IPv4 address on this interface
+            address = socket.inet_ntoa(reply[20:24])
+            if not address.startswith('127.'):
+                return address
+        return None
+    try:
+        address = socket.gethostbyname(socket.gethostname())
     except OSError:
         return None
-    for *_, (address, _port) in addresses:
-        if not address.startswith('127.'):
-            return address
-    return None
+    return None if address.startswith('127.') else address

@@ -22,12 +22,14 @@ Vuer server sends to every viewer. Clicks in the viewer come back as ROS message
 
 import asyncio
 from functools import partial
+import sys
 import time
 from typing import Any, Callable, Optional, Sequence
 
 from geometry_msgs.msg import (PoseArray, PoseStamped, PoseWithCovarianceStamped,
                                TransformStamped)
 from nav_msgs.msg import Odometry, Path
+from rclpy.exceptions import ParameterException
 from rclpy.node import Node
 from rclpy.qos import (DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy)
 from rclpy.qos_overriding_options import QoSOverridingOptions
@@ -244,8 +246,8 @@ async def serve(extra_nodes: Callable[[], Sequence[Node]] = tuple,
     """Run the bridge (and ``extra_nodes()``, e.g. the demo) until cancelled."""
     try:
         node = VuerBridge(overrides=overrides)
-    except ConfigError as error:
-        print(f'vuer_bridge: bad parameter: {error}', flush=True)
+    except (ConfigError, ParameterException) as error:
+        print(f'vuer_bridge: bad parameter: {error}', file=sys.stderr, flush=True)
         raise SystemExit(2) from None
     nodes = [node, *extra_nodes()]
     try:

@@ -147,6 +147,10 @@ def declare_parameters(node: Node, overrides: dict[str, Any] | None = None) -> B
     values = {}
     for name, (default, description, extras) in PARAMETERS.items():
         default = (overrides or {}).get(name, default)
+        if extras.get('type') == _STRINGS and not default:
+            # rclpy types a parameter by its default and takes [] for a byte array, so a
+            # string list from YAML or -p would then be refused; [''] reads as empty.
+            default = ['']
         descriptor = ParameterDescriptor(description=description, read_only=True, **extras)
         values[name] = node.declare_parameter(name, default, descriptor).value
     return config_from_values(values)
