@@ -387,3 +387,25 @@ async def test_client_sockets_get_the_small_send_buffer(server, clients):
     sock = session.ws._req.transport.get_extra_info('socket')
     # Linux doubles the value it is given, for its own bookkeeping.
     assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) <= 2 * app.send_buffer
+
+
+async def test_rpc_waits_for_the_matching_response(server, clients):
+    app, start = server
+    results = []
+
+    @app.spawn
+    async def main(session):
+        results.append(await session.rpc('GRAB_RENDER', {'quality': 0.5}, timeout=5))
+        with pytest.raises(asyncio.TimeoutError):
+            await session.rpc('NEVER_ANSWERED', {}, timeout=0.1)
+        results.append('timed out')
+        await session.forever()
+
+    await start()
+    client = await clients(app)
+    request = await client.wait_for(
+        lambda frames: next((f for f in frames if f['etype'] == 'GRAB_RENDER'), None))
+    assert request['data']['quality'] == 0.5
+    await client.send(f'GRAB_RENDER_RESPONSE@{request["data"]["uuid"]}', {'frame': 'jpeg'})
+    await wait_until(lambda: len(results) == 2)
+    assert results[0].value == {'frame': 'jpeg'} and results[1] == 'timed out'
