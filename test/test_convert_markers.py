@@ -442,7 +442,7 @@ def test_marker_key_and_duplicates():
 def test_store_tracks_keys_deletes_and_namespaced_deleteall():
     store = MarkerStore('/m')
     slot = store.add(marker(M.CUBE, ns='a', marker_id=1, frame_id='/base'), now=0.0)
-    assert slot == ('marker:/m:a:1', 'base', None)
+    assert slot == ('marker:/m:a:1', 'base', None, None)
     store.add(marker(M.CUBE, ns='a', marker_id=2), now=0.0)
     store.add(marker(M.CUBE, ns='b', marker_id=1), now=0.0)
     moved = store.add(marker(M.SPHERE, ns='a', marker_id=1, frame_id='map'), now=1.0)

@@ -27,6 +27,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from typing import Callable, Iterator, List, Optional
 import uuid
 
@@ -141,6 +142,26 @@ async def test_burst_reaches_the_loop_in_order_without_loss(
 
     assert received == list(range(count))
     assert threads == {threading.current_thread()}
+
+
+@pytest.mark.asyncio
+async def test_bounded_subscription_keeps_the_newest_and_counts_drops(
+    node: Node, peer: Node, executor_kind: ExecutorKind
+) -> None:
+    count = 200
+    topic = unique('bounded')
+    received: List[int] = []
+    async with ExecutorBridge(node, executor=executor_kind) as bridge:
+        subscription = bridge.create_subscription(
+            UInt32, topic, lambda msg: received.append(msg.data), LOSSLESS, maxlen=2)
+        publisher = peer.create_publisher(UInt32, topic, LOSSLESS)
+        await wait_until(lambda: publisher.get_subscription_count() == 1)
+        for i in range(count):
+            publisher.publish(UInt32(data=i))
+        time.sleep(1.0)  # the loop is busy: messages pile up on the executor side
+        await wait_until(lambda: received and received[-1] == count - 1)
+    assert received == sorted(received) and received[-1] == count - 1
+    assert subscription.dropped == count - len(received) > 0
 
 
 @pytest.mark.asyncio

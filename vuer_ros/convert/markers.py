@@ -436,6 +436,8 @@ class MarkerSlot(NamedTuple):
     #: frame of the marker this one replaced, None if it is new: when it differs from
     #: ``frame_id`` the element must move to the new frame's group.
     previous_frame_id: Optional[str]
+    #: when its lifetime ends (None: never)
+    expires: Optional[float] = None
 
 
 class _Entry(NamedTuple):
@@ -478,7 +480,8 @@ class MarkerStore:
         previous = self._entries.get(ident)
         entry = _Entry(self.key(*ident), frame_id, expires)
         self._entries[ident] = entry
-        return MarkerSlot(entry.key, frame_id, previous.frame_id if previous else None)
+        return MarkerSlot(entry.key, frame_id, previous.frame_id if previous else None,
+                          expires)
 
     def delete(self, ns: str, marker_id: int) -> list[str]:
         """Keys to remove for DELETE of (ns, id): one, or none if it is not shown."""

@@ -130,6 +130,8 @@ class VuerBridge(Node):
         self._warned: dict[str, float] = {}
         self._limits: list[_RateLimit] = []
         self._expiry: Optional[asyncio.TimerHandle] = None
+        self._marker_subs: dict[str, Any] = {}
+        self._dropped: dict[str, int] = {}
         self._clicks = self.create_publisher(String, CLICK_TOPIC, 10)
         self.app.add_handler('ON_CLICK', self._on_click)
 
@@ -143,13 +145,16 @@ class VuerBridge(Node):
             self.scene.add_static_frame(frame.parent, frame.child, frame.xyz, frame.rpy)
         qos = self._qos(config.queue_depth)
         overridable = {'qos_overriding_options': QoSOverridingOptions.with_default_policies()}
+        # Waiting messages are bounded: when drawing falls behind, the oldest are dropped
+        # (and counted) so the view stays live instead of lagging more and more.
         for topic in config.topics['marker_topics']:
-            bridge.create_subscription(Marker, topic, partial(self._on_marker, topic, loop),
-                                       qos, **overridable)
+            self._marker_subs[topic] = bridge.create_subscription(
+                Marker, topic, partial(self._on_marker, topic, loop), qos,
+                maxlen=config.queue_depth, **overridable)
         for topic in config.topics['marker_array_topics']:
-            bridge.create_subscription(MarkerArray, topic,
-                                       partial(self._on_marker_array, topic, loop),
-                                       qos, **overridable)
+            self._marker_subs[topic] = bridge.create_subscription(
+                MarkerArray, topic, partial(self._on_marker_array, topic, loop), qos,
+                maxlen=config.marker_array_backlog, **overridable)
         for topic in config.topics['transform_topics']:
             bridge.create_subscription(TransformStamped, topic, self.scene.on_transform_msg,
                                        qos, **overridable)
@@ -205,12 +210,20 @@ class VuerBridge(Node):
 
     def _on_marker(self, topic: str, loop: asyncio.AbstractEventLoop, marker: Marker) -> None:
         self.scene.on_marker(topic, marker, loop.time())
-        self._schedule_expiry(loop)
+        self._after_markers(topic, loop)
 
     def _on_marker_array(self, topic: str, loop: asyncio.AbstractEventLoop,
                          array: MarkerArray) -> None:
         self.scene.on_marker_array(topic, array, loop.time())
+        self._after_markers(topic, loop)
+
+    def _after_markers(self, topic: str, loop: asyncio.AbstractEventLoop) -> None:
         self._schedule_expiry(loop)
+        dropped = self._marker_subs[topic].dropped
+        if dropped > self._dropped.get(topic, 0):
+            self._dropped[topic] = dropped
+            self._warn(f'dropped:{topic}', f'{topic}: markers arrive faster than they can be '
+                       f'drawn; {dropped} stale message(s) dropped so far to stay live')
 
     def _schedule_expiry(self, loop: asyncio.AbstractEventLoop) -> None:
         """Wake up exactly when the next marker lifetime ends (no polling timer)."""

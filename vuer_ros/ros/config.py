@@ -77,6 +77,11 @@ PARAMETERS: dict[str, tuple[Any, str, dict]] = {
                     {'type': _STRINGS}),
     'queue_depth': (100, 'Subscription queue depth (KEEP_LAST history).',
                     {'integer_range': [IntegerRange(from_value=1, to_value=100000, step=1)]}),
+    'marker_array_backlog': (3, 'MarkerArray messages that may wait to be drawn; when '
+                             'drawing falls behind, older ones are dropped so the view '
+                             'stays live instead of lagging more and more.',
+                             {'integer_range': [IntegerRange(from_value=1, to_value=10000,
+                                                             step=1)]}),
     'mesh_roots': ([], 'Folders file:// meshes may come from; empty: any file named.',
                    {'type': _STRINGS}),
 }
@@ -120,6 +125,7 @@ class BridgeConfig:
     max_rate: float = 60.0
     topic_rates: dict[str, float] = field(default_factory=dict)
     queue_depth: int = 100
+    marker_array_backlog: int = 3
     mesh_roots: tuple[str, ...] = ()
 
     def rate_for(self, topic: str) -> float:
@@ -178,6 +184,7 @@ def config_from_values(values: dict[str, Any]) -> BridgeConfig:
         max_rate=values['max_rate'],
         topic_rates=dict(parse_topic_rate(e) for e in _entries(values['topic_rates'])),
         queue_depth=values['queue_depth'],
+        marker_array_backlog=values['marker_array_backlog'],
         mesh_roots=tuple(_entries(values['mesh_roots'])),
     )
 

@@ -493,6 +493,8 @@ class LoopSubscription(Generic[MsgT]):
         self._on_end = on_end
         self._lock = threading.Lock()
         self._queued: Deque[MsgT] = deque(maxlen=maxlen)
+        #: Messages dropped because ``maxlen`` were already waiting for the loop.
+        self.dropped = 0
         self._wake_pending = False
         self._closed = False
         self._destroyed = False
@@ -522,6 +524,8 @@ class LoopSubscription(Generic[MsgT]):
         with self._lock:
             if self._closed:
                 return
+            if len(self._queued) == self._queued.maxlen:
+                self.dropped += 1  # the oldest waiting message makes room
             self._queued.append(msg)
             if self._wake_pending:
                 return

@@ -137,6 +137,9 @@ class RosScene:
         self._by_frame: dict[str, dict[str, None]] = {}
         self._on_screen: dict[str, str] = {}      # key -> group it hangs in
         self._group_parent: dict[str, str] = {}   # frame group key -> parent key
+        # Earliest lifetime end seen since the last expire(): never later than the truth,
+        # so a timer set from it fires in time (early at worst), and reading it is O(1).
+        self._earliest: Optional[float] = None
 
     # -- set-up and frames ----------------------------------------------------------------
 
@@ -319,12 +322,13 @@ class RosScene:
         """Remove markers whose lifetime is over; return when the next one ends."""
         for store in self._stores.values():
             self.erase(store.expired(now))
-        return self.next_expiry()
+        self._earliest = min((t for store in self._stores.values()
+                              if (t := store.next_expiry()) is not None), default=None)
+        return self._earliest
 
     def next_expiry(self) -> Optional[float]:
-        """When the next marker's lifetime ends (None: none has one)."""
-        return min((t for store in self._stores.values()
-                    if (t := store.next_expiry()) is not None), default=None)
+        """Return when the next marker's lifetime may end (None: none has one)."""
+        return self._earliest
 
     def _store(self, topic: str) -> mk.MarkerStore:
         # A Marker display on T also listens to T_array: both share one (ns, id) space.
@@ -348,6 +352,8 @@ class RosScene:
             self.warn(f'{key}:warning', f'{store.topic}: marker (ns {marker.ns!r}, id '
                                         f'{marker.id}): {text}')
         slot = store.add(marker, now)
+        if slot.expires is not None and (self._earliest is None or slot.expires < self._earliest):
+            self._earliest = slot.expires
         self.draw(slot.key, slot.frame_id, element, frame_locked=bool(marker.frame_locked),
                   pose=pose_transform(marker.pose))
 
