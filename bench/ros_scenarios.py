@@ -1,0 +1,853 @@
+# Copyright 2026 vuer_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+ROS bridge scenarios (issue #4: 3, 4, 5, 8): the vuer_bridge node in its own process.
+
+Each measurement starts, on a fresh random ROS domain limited to this machine, the bridge
+(``vuer_ros.ros.bridge_node.main``, as ``ros2 run`` starts it), a publisher process and,
+here in the runner, a websocket client; bare rclpy subscribers and in-process
+conversions run from ``ros_main.py``. The runner imports neither rclpy nor vuer_ros.
+There is no reference implementation of these, so only the vuer_ros column is filled;
+the issue's targets are in the metric names.
+"""
+
+import asyncio
+from dataclasses import dataclass, field
+import importlib.util
+import json
+import os
+from pathlib import Path
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from typing import Any, Optional, Sequence
+
+import aiohttp
+from clients import WireClient
+import harness
+from harness import NotAvailable
+import msgpack
+from scenario import Context, medians, Result, Row, scenario
+
+BRIDGE_NODE = harness.REPO / 'vuer_ros' / 'ros' / 'bridge_node.py'
+ROS_MAIN = harness.BENCH_DIR / 'ros_main.py'
+#: The bridge as ``vuer_bridge`` (``ros2 run``) starts it, parameters given with ``-p``.
+BRIDGE_SCRIPT = 'import sys\nfrom vuer_ros.ros.bridge_node import main\nmain(sys.argv)\n'
+#: ROS domains the benchmarks pick from (one per measurement; discovery stays on localhost).
+DOMAINS = range(150, 201)
+#: Percentiles stored for latency curves (the plot draws them as a CDF).
+CURVE_PERCENTILES = [*range(0, 100, 2), 99, 99.5, 99.9, 100]
+#: What the bridge prints when rclpy has no EventsExecutor and it falls back.
+FALLBACK_WARNING = 'has no EventsExecutor'
+SAMPLE_PERIOD = 0.05
+
+
+def ros_unavailable() -> Optional[str]:
+    """Return why the ROS scenarios cannot run here, or None."""
+    if not BRIDGE_NODE.exists():
+        return f'the bridge node ({BRIDGE_NODE.relative_to(harness.REPO)}) is absent'
+    if importlib.util.find_spec('rclpy') is None:
+        return 'rclpy is not installed in this Python'
+    return None
+
+
+# -- processes -------------------------------------------------------------------------
+
+class RosProcess:
+    """One process of a measurement, its output in a log file."""
+
+    def __init__(self, name: str, command: list[str], log_path: Path, env: dict) -> None:
+        self.name = name
+        self.log_path = log_path
+        with open(log_path, 'w') as log:
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=harness.BENCH_DIR)
+
+    @property
+    def pid(self) -> int:
+        """Return the process id."""
+        return self.process.pid
+
+    def log(self) -> str:
+        """Return everything the process printed so far."""
+        try:
+            return self.log_path.read_text(errors='replace')
+        except OSError:
+            return ''
+
+    def log_tail(self, lines: int = 15) -> str:
+        """Return the last lines it printed, for error messages."""
+        return '\n'.join(self.log().splitlines()[-lines:])
+
+    async def wait_for_line(self, pattern: str, timeout: float) -> re.Match:
+        """Wait until the process prints a line matching ``pattern``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            match = re.search(pattern, self.log(), re.MULTILINE)
+            if match:
+                return match
+            if self.process.poll() is not None:
+                raise RuntimeError(f'{self.name} exited with {self.process.returncode}:\n'
+                                   f'{self.log_tail()}')
+            if time.monotonic() > deadline:
+                raise TimeoutError(f'{self.name} printed no {pattern!r} in {timeout:.0f} s:\n'
+                                   f'{self.log_tail()}')
+            await asyncio.sleep(0.05)
+
+    async def wait(self, timeout: float) -> int:
+        """Wait for the process to exit by itself and return its exit status."""
+        deadline = time.monotonic() + timeout
+        while self.process.poll() is None:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f'{self.name} still running after {timeout:.0f} s:\n'
+                                   f'{self.log_tail()}')
+            await asyncio.sleep(0.05)
+        return self.process.returncode
+
+    async def stop(self) -> None:
+        """Send SIGINT (the bridge's clean stop), then SIGKILL after 5 s."""
+        if self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)
+        for _ in range(100):
+            if self.process.poll() is not None:
+                return
+            await asyncio.sleep(0.05)
+        self.process.kill()
+        self.process.wait()
+
+
+class Rig:
+    """The processes of one measurement on a ROS domain of their own; all stopped on exit."""
+
+    def __init__(self, ctx: Context, label: str) -> None:
+        self.dir = ctx.work_dir
+        self.label = label
+        self.domain = random.choice(DOMAINS)
+        self.processes: list[RosProcess] = []
+        self.env = dict(os.environ, ROS_DOMAIN_ID=str(self.domain),
+                        ROS_AUTOMATIC_DISCOVERY_RANGE='LOCALHOST', PYTHONUNBUFFERED='1',
+                        PYTHONPATH=os.pathsep.join(filter(None, (
+                            str(harness.REPO), os.environ.get('PYTHONPATH')))))
+
+    async def __aenter__(self) -> 'Rig':
+        """Start with no process."""
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        """Stop whatever still runs, the newest first."""
+        for process in reversed(self.processes):
+            await process.stop()
+
+    def _spawn(self, name: str, command: list[str]) -> RosProcess:
+        log = self.dir / f'{self.label}-{name}-{len(self.processes)}.log'
+        process = RosProcess(name, command, log, self.env)
+        self.processes.append(process)
+        return process
+
+    async def bridge(self, **params: Any) -> tuple[RosProcess, str]:
+        """Start the bridge with these ROS parameters; return it and its websocket URL."""
+        args = []
+        for name, value in {'host': '127.0.0.1', 'port': 0, **params}.items():
+            if isinstance(value, (list, tuple)):
+                value = '[' + ','.join(str(item) for item in value) + ']'
+            args += ['-p', f'{name}:={value}']
+        process = self._spawn('bridge', [sys.executable, '-c', BRIDGE_SCRIPT,
+                                         '--ros-args', *args])
+        match = await process.wait_for_line(r'^Vuer server on port (\d+)', 60)
+        return process, f'ws://127.0.0.1:{match.group(1)}/'
+
+    def role(self, role: str, *args: Any) -> tuple[RosProcess, Path]:
+        """Start ``ros_main.py ROLE ARGS``; return it and the JSON file it will write."""
+        out = self.dir / f'{self.label}-{role}-{len(self.processes)}.json'
+        out.unlink(missing_ok=True)
+        command = [sys.executable, str(ROS_MAIN), role, *map(str, args), '--out', str(out)]
+        return self._spawn(role, command), out
+
+    async def run_role(self, role: str, *args: Any, timeout: float) -> dict:
+        """Run a ros_main role to its end and return what it wrote."""
+        process, out = self.role(role, *args)
+        status = await process.wait(timeout)
+        if status != 0 or not out.exists():
+            raise RuntimeError(f'{role} exited with {status}:\n{process.log_tail()}')
+        return _read_json(out)
+
+
+def _read_json(path: Path) -> dict:
+    result = json.loads(path.read_text())
+    if 'error' in result:
+        raise RuntimeError(f'{path.name}: {result["error"]}')
+    return result
+
+
+# -- measuring -------------------------------------------------------------------------
+
+def _at(samples: Sequence[Sequence[float]], when: float) -> float:
+    """Return a sampled counter's value at ``when``, interpolated (clamped at the ends)."""
+    if when <= samples[0][0]:
+        return samples[0][1]
+    for (t0, v0), (t1, v1) in zip(samples, samples[1:]):
+        if when <= t1:
+            return v0 + (v1 - v0) * (when - t0) / ((t1 - t0) or 1.0)
+    return samples[-1][1]
+
+
+def _rate(samples: Sequence[Sequence[float]], start: float, end: float) -> Optional[float]:
+    """Return the increase per second of a sampled counter between two wall times."""
+    if len(samples) < 2 or end <= start:
+        return None
+    return (_at(samples, end) - _at(samples, start)) / (end - start)
+
+
+class CpuSampler:
+    """Samples the CPU seconds of processes (and of this one) in the background."""
+
+    def __init__(self, processes: dict[str, int]) -> None:
+        self.pids = dict(processes)
+        self.samples: dict[str, list[tuple[float, float]]] = {
+            name: [] for name in (*self.pids, 'client')}
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            now = time.time()
+            self.samples['client'].append((now, time.process_time()))
+            for name, pid in list(self.pids.items()):
+                try:
+                    self.samples[name].append((now, harness.cpu_seconds(pid)))
+                except (OSError, ValueError, IndexError):
+                    del self.pids[name]  # it has exited
+            await asyncio.sleep(0.1)
+
+    def percent(self, name: str, start: float, end: float) -> Optional[float]:
+        """Return the CPU use of ``name`` between two wall times, in % of one core."""
+        rate = _rate(self.samples[name], start, end)
+        return None if rate is None else 100.0 * rate
+
+    async def stop(self) -> None:
+        """Stop sampling."""
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+
+@dataclass
+class BridgeClient:
+    """
+    A websocket client of the bridge, as a browser tab: sends INIT, reads every frame.
+
+    Counts the top-level nodes whose key starts with ``prefix`` (and the bytes of the
+    frames that carry them) and, for the node keyed ``seq_key``, notes the sequence
+    number the publisher put into its x position, when it came and in what size of frame.
+    """
+
+    url: str
+    prefix: str
+    seq_key: str = ''
+    count: int = 0
+    frames: int = 0
+    carrying_bytes: int = 0
+    resyncs: int = 0
+    #: (sequence number, receive time ns, frame bytes) of each node keyed ``seq_key``
+    arrivals: list[tuple[int, int, int]] = field(default_factory=list)
+    #: (wall time, count) every SAMPLE_PERIOD
+    samples: list[tuple[float, int]] = field(default_factory=list)
+
+    async def __aenter__(self) -> 'BridgeClient':
+        """Connect and start reading; return once the initial scene has arrived."""
+        self.wire = WireClient(self.url)
+        await self.wire.connect(init=True, read=False)
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._read()), loop.create_task(self._sample())]
+        deadline = time.monotonic() + 15
+        while not self.frames:
+            if time.monotonic() > deadline or self._tasks[0].done():
+                raise RuntimeError('the bridge sent no scene within 15 s')
+            await asyncio.sleep(0.02)
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        """Close the connection."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.wire.close()
+
+    async def _read(self) -> None:
+        async for message in self.wire.ws:
+            if message.type != aiohttp.WSMsgType.BINARY:
+                continue
+            received = time.time_ns()
+            self.frames += 1
+            frame = msgpack.unpackb(message.data, raw=False)
+            if frame.get('etype') == 'SET':
+                self.resyncs += self.frames > 1  # the first SET is the initial scene
+                continue
+            if frame.get('etype') not in ('UPSERT', 'ADD'):
+                continue
+            carrying = False
+            for node in frame['data']['nodes']:
+                key = node.get('key', '') if isinstance(node, dict) else ''
+                if not key.startswith(self.prefix):
+                    continue
+                carrying = True
+                self.count += 1
+                if key == self.seq_key:
+                    self.arrivals.append((round(node['position'][0]), received,
+                                          len(message.data)))
+            if carrying:
+                self.carrying_bytes += len(message.data)
+
+    async def _sample(self) -> None:
+        while True:
+            self.samples.append((time.time(), self.count))
+            await asyncio.sleep(SAMPLE_PERIOD)
+
+
+def _latencies_ms(phase: dict, arrivals: list[tuple[int, int, int]]) -> tuple[list, set]:
+    """Return the publish-to-receive latencies (ms) of a phase, and the seqs delivered."""
+    first, sent = phase['first_seq'], phase['publish_ns']
+    latencies, seen = [], set()
+    for seq, received, _size in arrivals:
+        if first <= seq < first + len(sent) and seq not in seen:
+            seen.add(seq)
+            latencies.append((received - sent[seq - first]) / 1e6)
+    return latencies, seen
+
+
+def _latency_figures(latencies: list[float], phase: dict) -> dict:
+    """Return latency percentiles and curve, and how long publish() took (median)."""
+    p50, p99, worst = harness.percentiles(latencies, (50, 99, 100))
+    (call,) = harness.percentiles(phase['publish_call_ns'] or (), (50,))
+    return {'latency_p50_ms': p50, 'latency_p99_ms': p99, 'latency_max_ms': worst,
+            'publish_call_ms': None if call is None else call / 1e6,
+            'curve_ms': harness.percentiles(latencies, CURVE_PERCENTILES)}
+
+
+def _cdf(curve_ms: list) -> list:
+    """Return the (latency, percentile) points of a curve stored at CURVE_PERCENTILES."""
+    return [[round(value, 3), q] for value, q in zip(curve_ms, CURVE_PERCENTILES)
+            if value is not None]
+
+
+#: ros_main.py info, asked once per run
+_SETUP: dict[str, Any] = {}
+
+
+async def _setup(ctx: Context, bridge: Optional[RosProcess] = None) -> dict:
+    """Return Python, ROS distro, RMW and the bridge's executor (a fallback is logged)."""
+    if not _SETUP:
+        async with Rig(ctx, 'info') as rig:
+            _SETUP.update(await rig.run_role('info', timeout=60))
+    if bridge is not None and FALLBACK_WARNING in bridge.log():
+        _SETUP['bridge_executor'] = 'single_threaded (fallback)'
+    return dict(_SETUP)
+
+
+def _setup_row(setup: dict) -> Row:
+    return Row('setup', 'bridge executor, ROS distro, Python', '',
+               {harness.OURS: f'{setup["bridge_executor"]}, {setup["distro"]}, '
+                              f'{setup["python"]}'})
+
+
+def _rows(case: str, values: dict, specs: Sequence[tuple]) -> list[Row]:
+    """Build the rows of one case from (metric, unit, name[, better]): vuer_ros only."""
+    def value(unit: str, name: str) -> Any:
+        figure = values.get(name)
+        # a median of counts over an even number of repeats may end in .5: show a count
+        return round(figure) if unit == 'count' and isinstance(figure, float) else figure
+
+    return [Row(case, metric, unit, {harness.OURS: value(unit, name)}, *better)
+            for metric, unit, name, *better in specs]
+
+
+def _check_impls(ctx: Context) -> None:
+    if harness.OURS not in ctx.impls:
+        raise NotAvailable('the ROS scenarios measure vuer_ros only (--impl vuer given)')
+
+
+async def _repeat(ctx: Context, repeats: int, measure: Any) -> dict[str, dict[str, list]]:
+    """Run ``measure()`` (case -> figures) ``repeats`` times: case -> impl -> runs."""
+    runs: dict[str, dict[str, list]] = {}
+    for _ in range(repeats):
+        for case, figures in (await measure()).items():
+            runs.setdefault(case, {harness.OURS: []})[harness.OURS].append(figures)
+    return runs
+
+
+def _load() -> list[float]:
+    return [round(value, 2) for value in os.getloadavg()]
+
+
+async def _bare_floor(ctx: Context, msg_type: str, topic: str, publish: list[str]) -> dict:
+    """
+    Measure publish -> callback of a bare rclpy subscriber: what ROS alone costs.
+
+    It spins the EventsExecutor, as the bridge does, with the bridge's default QoS;
+    ``publish`` are the publisher's arguments. Returns one figures dict per phase.
+    """
+    async with Rig(ctx, f'bare-{msg_type}') as rig:
+        subscriber, out = rig.role('bare', '--executor', 'events', '--type', msg_type,
+                                   '--topic', topic, '--depth', 100, '--seconds', 120)
+        await subscriber.wait_for_line('^ready', 60)
+        published = await rig.run_role('publish', '--topic', topic, *publish, timeout=120)
+        await subscriber.wait(30)  # it stops one second after the last message
+        arrivals = [(seq, received, 0) for seq, received in _read_json(out)['arrivals']]
+    figures = {}
+    for phase in published['phases']:
+        latencies, seen = _latencies_ms(phase, arrivals)
+        figures[f'{phase["rate"]:g} Hz'] = {
+            **_latency_figures(latencies, phase), 'sent': phase['count'],
+            'delivered_pct': 100.0 * len(seen) / phase['count']}
+    return figures
+
+
+FLOOR_ROWS = [
+    ('publish -> callback p50', 'ms', 'latency_p50_ms', 'lower'),
+    ('publish -> callback p99', 'ms', 'latency_p99_ms', 'lower'),
+    ('of which the publisher in publish()', 'ms', 'publish_call_ms'),
+]
+
+
+# -- 3. ROS -> websocket latency -------------------------------------------------------
+
+POSE_TOPIC = '/bench/pose'
+
+
+@scenario('ros_latency', 3, 'ROS -> websocket latency: PoseStamped at 100 Hz and 1 kHz',
+          unavailable=ros_unavailable)
+async def ros_latency(ctx: Context) -> Result:
+    """
+    Publish stamped poses at 100 Hz, then 1 kHz; one client notes when each arrives.
+
+    The bridge draws every message (``max_rate:=0``), but a pose is latest-wins: the
+    bridge keeps only the newest one waiting for its loop and its outbox replaces a
+    waiting update of the same key, so at high rates some are skipped by design; the
+    delivered share says how many.
+    """
+    _check_impls(ctx)
+    phases = {100.0: ctx.seconds(6.0, 2.0), 1000.0: ctx.seconds(4.0, 1.5)}
+    load = [_load()]
+
+    async def measure() -> dict[str, dict]:
+        floor = await _bare_floor(ctx, 'pose', POSE_TOPIC, [
+            '--kind', 'pose', '--gap', 0.5, '--phases',
+            *(f'{rate:g}:{seconds / 2:.3f}' for rate, seconds in phases.items())])
+        figures = {f'bare rclpy {case} (ROS floor)': values for case, values in floor.items()}
+        async with Rig(ctx, 'ros_latency') as rig:
+            bridge, url = await rig.bridge(pose_topics=[POSE_TOPIC], max_rate=0.0)
+            async with BridgeClient(url, f'pose:{POSE_TOPIC}', f'pose:{POSE_TOPIC}') as client:
+                cpu = CpuSampler({'bridge': bridge.pid})
+                published = await rig.run_role(
+                    'publish', '--kind', 'pose', '--topic', POSE_TOPIC, '--phases',
+                    *(f'{rate:g}:{seconds:.3f}' for rate, seconds in phases.items()),
+                    '--gap', 0.5, timeout=sum(phases.values()) + 60)
+                await asyncio.sleep(0.3)  # the last ones in flight
+                await cpu.stop()
+        for phase in published['phases']:
+            latencies, seen = _latencies_ms(phase, client.arrivals)
+            figures[f'{phase["rate"]:g} Hz'] = {
+                **_latency_figures(latencies, phase),
+                'sent': phase['count'], 'delivered': len(seen),
+                'delivered_pct': 100.0 * len(seen) / phase['count'],
+                'publish_rate_hz': phase['count'] / (phase['ended'] - phase['started']),
+                'bridge_cpu_pct': cpu.percent('bridge', phase['started'], phase['ended']),
+                'client_cpu_pct': cpu.percent('client', phase['started'], phase['ended']),
+            }
+        figures['100 Hz']['setup'] = await _setup(ctx, bridge)
+        return figures
+
+    runs = await _repeat(ctx, ctx.repeat_count(3), measure)
+    load.append(_load())
+    by_case = {case: by_impl[harness.OURS] for case, by_impl in medians(runs).items()}
+    setup = by_case['100 Hz']['setup']
+    rows, curves = [_setup_row(setup)], {}
+    for case in [case for case in by_case if case.startswith('bare')]:
+        values = by_case.pop(case)
+        rows += _rows(case, values, FLOOR_ROWS)
+        curves[f'PoseStamped {case.split()[2]} Hz, bare rclpy callback'] = _cdf(
+            values['curve_ms'])
+    for case, values in by_case.items():
+        p50, p99 = (' (target < 2)', ' (target < 10)') if case == '100 Hz' else ('', '')
+        rows += _rows(case, values, [
+            (f'latency p50{p50}', 'ms', 'latency_p50_ms', 'lower'),
+            (f'latency p99{p99}', 'ms', 'latency_p99_ms', 'lower'),
+            ('latency max', 'ms', 'latency_max_ms', 'lower'),
+            ('delivered / sent', '%', 'delivered_pct', 'higher'),
+            ('messages sent', 'count', 'sent'),
+            ('publish rate reached', 'Hz', 'publish_rate_hz'),
+            ('bridge process CPU', '% core', 'bridge_cpu_pct', 'lower'),
+            ('client process CPU', '% core', 'client_cpu_pct'),
+        ])
+        curves[f'PoseStamped {case} via bridge'] = _cdf(values['curve_ms'])
+    return Result(
+        params={'topic': POSE_TOPIC, 'phases_s': {f'{rate:g} Hz': seconds
+                                                  for rate, seconds in phases.items()},
+                'bridge_params': {'max_rate': 0.0}, 'ros': setup, 'loadavg': load},
+        rows=rows, runs=runs, series={'ros_latency': curves},
+        notes=['latency = client receive wall time - publisher wall time just before '
+               'publish(); delivered < 100% at 1 kHz is the latest-wins pose path '
+               '(one waiting message per topic, outbox coalescing), not loss'])
+
+
+# -- 4. MarkerArray of 1,000 mixed markers ---------------------------------------------
+
+ARRAY_TOPIC = '/bench/markers'
+ARRAY_SIZE = 1000
+
+
+def _stage_figures(converted: dict, per: int) -> dict:
+    """
+    Return CPU per message (ms) and where it goes, from a ros_main convert result.
+
+    Stages come from the instrumented pass; 'other' is the plain pass's median minus
+    them, so the timers' own cost is in neither.
+    """
+    stages = {name: 1000.0 * value for name, value in converted['stage_seconds'].items()
+              if name != 'total'}
+    cpu_ms = 1000.0 * harness.percentiles(converted['cpu_seconds'], (50,))[0]
+    wall_ms = 1000.0 * harness.percentiles(converted['wall_seconds'], (50,))[0]
+    stages['other'] = max(0.0, cpu_ms - sum(stages.values()))
+    deserialize_ms = 1000.0 * harness.percentiles(converted['deserialize_seconds'], (50,))[0]
+    return {'cpu_ms': cpu_ms, 'wall_ms': wall_ms, 'per_item_us': 1000.0 * cpu_ms / per,
+            'items_per_s': per / (cpu_ms / 1000.0), 'deserialize_ms': deserialize_ms,
+            'bridge_cpu_ms': deserialize_ms + cpu_ms,
+            'capacity_per_s': 1000.0 / (deserialize_ms + cpu_ms),
+            'packed_bytes': converted['packed_bytes'],
+            'ros_bytes': converted['ros_message_bytes'],
+            **{f'stage_{name}_ms': value for name, value in stages.items()}}
+
+
+STAGE_ROWS = [
+    ('  of which marker_to_element', 'ms', 'stage_convert_ms'),
+    ('  of which validate_nodes', 'ms', 'stage_validate_ms'),
+    ('  of which msgpack pack', 'ms', 'stage_pack_ms'),
+    ('  of which marker_warnings', 'ms', 'stage_warnings_ms'),
+    ('  of which serialize', 'ms', 'stage_serialize_ms'),
+    ('  of which RosScene, scene tree, outbox', 'ms', 'stage_other_ms'),
+]
+
+
+async def _await_seq(client: 'BridgeClient', seq: int, timeout: float) -> Optional[float]:
+    """Wait until the message numbered ``seq`` has arrived; return how long that took."""
+    start = time.monotonic()
+    while not any(arrived == seq for arrived, _t, _size in client.arrivals[-5:]):
+        if time.monotonic() - start > timeout:
+            return None
+        await asyncio.sleep(0.05)
+    return time.monotonic() - start
+
+
+@scenario('markers', 4, 'MarkerArray of 1,000 mixed markers at 10 Hz: conversion time, '
+                        'encoded bytes, delivery latency', unavailable=ros_unavailable)
+async def markers(ctx: Context) -> Result:
+    """
+    Time the bridge's work on a 1,000-marker array in process, then send arrays.
+
+    In process (``ros_main.py convert``): rclpy deserialization (the executor thread's
+    part), then RosScene and a real Vuer app (not serving) as the bridge sets them up
+    drawing a real MarkerArray (conversion, validation, packing, scene bookkeeping: the
+    asyncio loop's part); CPU time, so other load on the machine does not count. Over
+    the wire, at 2 Hz (below what the bridge can take) and at the issue's 10 Hz: the last
+    marker of each array carries the array's sequence number; latency is publish to the
+    arrival of that marker's frame.
+    """
+    _check_impls(ctx)
+    repeats = max(3, round(ctx.seconds(20, 5)))
+    phases = {2.0: ctx.seconds(5.0, 2.5), 10.0: ctx.seconds(8.0, 3.0)}
+    drain_timeout = 30.0
+    seq_key = f'marker:{ARRAY_TOPIC}:bench:{ARRAY_SIZE - 1}'
+    load = [_load()]
+
+    async def measure() -> dict[str, dict]:
+        (floor,) = (await _bare_floor(ctx, 'marker_array', ARRAY_TOPIC, [
+            '--kind', 'marker_array', '--count', ARRAY_SIZE, '--phases',
+            f'2:{phases[2.0]:.3f}'])).values()
+        figures = {'bare rclpy at 2 Hz (ROS floor)': floor}
+        async with Rig(ctx, 'markers') as rig:
+            converted = await rig.run_role('convert', '--kind', 'markers', '--count',
+                                           ARRAY_SIZE, '--repeats', repeats, timeout=120)
+            bridge, url = await rig.bridge(marker_array_topics=[ARRAY_TOPIC])
+            async with BridgeClient(url, f'marker:{ARRAY_TOPIC}:', seq_key) as client:
+                cpu = CpuSampler({'bridge': bridge.pid})
+                published = await rig.run_role(
+                    'publish', '--kind', 'marker_array', '--topic', ARRAY_TOPIC, '--count',
+                    ARRAY_SIZE, '--gap', 1.5, '--phases',
+                    *(f'{rate:g}:{seconds:.3f}' for rate, seconds in phases.items()),
+                    timeout=sum(phases.values()) + 90)
+                last = published['phases'][-1]
+                drained = await _await_seq(client, last['first_seq'] + last['count'] - 1,
+                                           drain_timeout)
+                await cpu.stop()
+            setup = await _setup(ctx, bridge)
+        figures['in process'] = _stage_figures(converted, ARRAY_SIZE)
+        for phase in published['phases']:
+            latencies, seen = _latencies_ms(phase, client.arrivals)
+            first, count = phase['first_seq'], phase['count']
+            sizes = [size for seq, _t, size in client.arrivals if first <= seq < first + count]
+            figures[f'{phase["rate"]:g} Hz over the wire'] = {
+                **_latency_figures(latencies, phase), 'sent': count, 'delivered': len(seen),
+                'delivered_pct': 100.0 * len(seen) / count,
+                'frame_bytes': harness.percentiles(sizes, (50,))[0],
+                'bridge_cpu_pct': cpu.percent('bridge', phase['started'], phase['ended']),
+                'resyncs': client.resyncs,
+                'drain_s': drained if phase is last else None}
+        figures['in process']['setup'] = setup
+        return figures
+
+    runs = await _repeat(ctx, ctx.repeat_count(1), measure)
+    load.append(_load())
+    by_case = {case: by_impl[harness.OURS] for case, by_impl in medians(runs).items()}
+    inproc = by_case.pop('in process')
+    rows = [_setup_row(inproc['setup'])]
+    rows += _rows('in process', inproc, [
+        ('rclpy deserialization (executor thread)', 'ms', 'deserialize_ms', 'lower'),
+        ('drawing: convert+validate+pack (loop)', 'ms', 'cpu_ms', 'lower'),
+        *STAGE_ROWS,
+        ('bridge CPU per array, both threads', 'ms', 'bridge_cpu_ms', 'lower'),
+        ('arrays/s the bridge can take (GIL: 1 core)', '1/s', 'capacity_per_s', 'higher'),
+        ('drawing CPU per marker', 'us', 'per_item_us', 'lower'),
+        ('drawing throughput', 'markers/s', 'items_per_s', 'higher'),
+        ('packed bytes per array', 'bytes', 'packed_bytes', 'lower'),
+        ('ROS message (CDR) bytes per array', 'bytes', 'ros_bytes'),
+    ])
+    floor = by_case.pop('bare rclpy at 2 Hz (ROS floor)')
+    rows += _rows('bare rclpy at 2 Hz (ROS floor)', floor, FLOOR_ROWS)
+    curves = {'MarkerArray x1000, bare rclpy callback (2 Hz)': _cdf(floor['curve_ms'])}
+    for case, values in by_case.items():
+        target = ' (target < 20)' if case.startswith('10 Hz') else ''
+        rows += _rows(case, values, [
+            (f'delivery latency p50{target}', 'ms', 'latency_p50_ms', 'lower'),
+            ('delivery latency p99', 'ms', 'latency_p99_ms', 'lower'),
+            ('arrays delivered / sent', '%', 'delivered_pct', 'higher'),
+            ('bytes per array on the wire (frame)', 'bytes', 'frame_bytes', 'lower'),
+            ('bridge process CPU', '% core', 'bridge_cpu_pct', 'lower'),
+        ])
+        curves[f'MarkerArray x1000 via bridge ({case.split(" over")[0]})'] = _cdf(
+            values['curve_ms'])
+    rows += _rows('10 Hz over the wire', by_case['10 Hz over the wire'], [
+        ('last array arrived after the last publish', 's', 'drain_s', 'lower'),
+        ('resyncs (client fell 16 MB behind)', 'count', 'resyncs')])
+    return Result(
+        params={'markers_per_array': ARRAY_SIZE,
+                'phases_s': {f'{rate:g} Hz': seconds for rate, seconds in phases.items()},
+                'in_process_repeats': repeats, 'ros': inproc['setup'], 'loadavg': load},
+        rows=rows, runs=runs, series={'ros_latency': curves},
+        notes=[f'markers: in-process times are CPU time, medians over {repeats} arrays; '
+               'stage times come from a second, instrumented pass'])
+
+
+# -- 5. bridge throughput vs bare rclpy ------------------------------------------------
+
+FLOOD_TOPIC = '/bench/flood'
+FLOOD_DEPTH = 1000
+
+
+@scenario('bridge_rate', 5, 'Bridge throughput vs a bare rclpy subscriber callback rate',
+          unavailable=ros_unavailable)
+async def bridge_rate(ctx: Context) -> Result:
+    """
+    Flood Marker messages (each a new id) and count what comes out, three ways in turn.
+
+    The same publisher (reliable, depth 1000, as fast as it can) feeds, one after the
+    other, a bare rclpy subscriber on the SingleThreadedExecutor, one on the
+    EventsExecutor, and the bridge with a websocket client. Each marker is a new key, so
+    the bridge converts and sends every message it receives and the client counts them.
+    Rates are taken over the same window after a warm-up.
+    """
+    _check_impls(ctx)
+    warm, window = ctx.seconds(1.5, 1.0), ctx.seconds(5.0, 1.5)
+    shown = max(1000, int(round(ctx.seconds(10_000, 4000), -2)))
+    load = [_load()]
+
+    async def flood(rig: Rig, subscriber: RosProcess, client: Optional[BridgeClient]) -> dict:
+        cpu = CpuSampler({'subscriber': subscriber.pid})
+        rss = harness.rss_mb(subscriber.pid)
+        published = await rig.run_role(
+            'publish', '--kind', 'flood', '--topic', FLOOD_TOPIC, '--depth', FLOOD_DEPTH,
+            '--phases', f'0:{warm + window + 0.3:.3f}', '--linger', '0.2',
+            timeout=warm + window + 60)
+        await cpu.stop()
+        rss = harness.rss_mb(subscriber.pid) - rss
+        (phase,) = published['phases']
+        start = phase['started'] + warm
+        end = start + window
+        return {'published_per_s': _rate(published['samples'], start, end),
+                'publish_failures': phase['failed'], 'rss_growth_mb': rss,
+                'subscriber_cpu_pct': cpu.percent('subscriber', start, end),
+                'client_cpu_pct': cpu.percent('client', start, end) if client else None,
+                'window': (start, end)}
+
+    async def bare(executor: str) -> dict:
+        async with Rig(ctx, f'bare-{executor}') as rig:
+            subscriber, out = rig.role('bare', '--executor', executor, '--topic', FLOOD_TOPIC,
+                                       '--depth', FLOOD_DEPTH, '--seconds', 120)
+            await subscriber.wait_for_line('^ready', 60)
+            figures = await flood(rig, subscriber, None)
+            await subscriber.wait(30)  # it stops one second after the last message
+            counted = _read_json(out)
+        return {**figures, 'received_per_s': _rate(counted['samples'], *figures['window'])}
+
+    async def bridged() -> dict:
+        async with Rig(ctx, 'bridge-flood') as rig:
+            bridge, url = await rig.bridge(marker_topics=[FLOOD_TOPIC],
+                                           queue_depth=FLOOD_DEPTH)
+            async with BridgeClient(url, f'marker:{FLOOD_TOPIC}:') as client:
+                figures = await flood(rig, bridge, client)
+                await asyncio.sleep(0.2)
+            setup = await _setup(ctx, bridge)
+        return {**figures, 'received_per_s': _rate(client.samples, *figures['window']),
+                'shown': round(_at(client.samples, figures['window'][1])),
+                'resyncs': client.resyncs, 'setup': setup}
+
+    async def in_process() -> dict:
+        async with Rig(ctx, 'flood-convert') as rig:
+            costs = await rig.run_role('convert', '--kind', 'flood', '--count', shown,
+                                       timeout=120)
+        (few, few_s), (many, many_s) = costs['shown_then_seconds']
+        return {'few': few, 'many': many, 'few_us': 1e6 * few_s, 'many_us': 1e6 * many_s}
+
+    async def measure() -> dict[str, dict]:
+        figures = {'bare rclpy, SingleThreadedExecutor': await bare('single_threaded'),
+                   'bare rclpy, EventsExecutor': await bare('events'),
+                   'bridge (Marker -> websocket)': await bridged(),
+                   'in process': await in_process()}
+        ours = figures['bridge (Marker -> websocket)']
+        for name in ('single_threaded', 'events'):
+            case = ('bare rclpy, SingleThreadedExecutor' if name == 'single_threaded'
+                    else 'bare rclpy, EventsExecutor')
+            ceiling = figures[case]['received_per_s']
+            ours[f'of_{name}_pct'] = (100.0 * ours['received_per_s'] / ceiling
+                                      if ceiling else None)
+        for values in figures.values():
+            values.pop('window', None)
+        return figures
+
+    runs = await _repeat(ctx, ctx.repeat_count(2), measure)
+    load.append(_load())
+    by_case = {case: by_impl[harness.OURS] for case, by_impl in medians(runs).items()}
+    ours = by_case['bridge (Marker -> websocket)']
+    costs = by_case.pop('in process')
+    rows = [_setup_row(ours['setup'])]
+    for case, values in by_case.items():
+        bridge = case.startswith('bridge')
+        rows += _rows(case, values, [
+            ('messages received' + (', converted and sent' if bridge else ''), '1/s',
+             'received_per_s', 'higher'),
+            ('messages published', '1/s', 'published_per_s'),
+            ('publish() failures (DDS writer full)', 'count', 'publish_failures'),
+            (('bridge' if bridge else 'subscriber') + ' process CPU', '% core',
+             'subscriber_cpu_pct'),
+            (('bridge' if bridge else 'subscriber') + ' RSS growth during the flood', 'MiB',
+             'rss_growth_mb', 'lower'),
+        ])
+    rows += _rows('bridge (Marker -> websocket)', ours, [
+        ('client process CPU', '% core', 'client_cpu_pct'),
+        ('resyncs (client fell 16 MB behind)', 'count', 'resyncs'),
+        ('markers shown on the topic at window end', 'count', 'shown'),
+        ('of bare SingleThreadedExecutor rate', '%', 'of_single_threaded_pct', 'higher'),
+        ('of bare EventsExecutor rate (target >= 80)', '%', 'of_events_pct', 'higher'),
+    ])
+    rows += _rows('in process', costs, [
+        (f'drawing CPU per Marker, {costs["few"]:,.0f} shown', 'us', 'few_us', 'lower'),
+        (f'drawing CPU per Marker, {costs["many"]:,.0f} shown', 'us', 'many_us', 'lower'),
+    ])
+    return Result(
+        params={'topic': FLOOD_TOPIC, 'depth': FLOOD_DEPTH, 'warm_up_s': warm,
+                'window_s': window, 'ros': ours['setup'], 'loadavg': load},
+        rows=rows, runs=runs,
+        notes=['bridge_rate: the publisher takes about one core; on a 2-core machine the '
+               'bridge, its client and the publisher share the other, and the bare '
+               'subscriber has it alone'])
+
+
+# -- 8. a POINTS marker with 100,000 points --------------------------------------------
+
+POINTS_TOPIC = '/bench/points'
+POINT_COUNT = 100_000
+
+
+@scenario('points', 8, 'POINTS marker with 100,000 points: encode time, bytes per point',
+          unavailable=ros_unavailable)
+async def points(ctx: Context) -> Result:
+    """
+    Time the bridge's encoding of a 100,000-point POINTS marker, then send a few.
+
+    Every point has its own colour. In process: CPU time of RosScene drawing the real
+    Marker into a real Vuer app (reading the points, conversion, validation, packing).
+    Over the wire: the marker published once a second; its frame's size per point and
+    the time from publish to that frame's arrival.
+    """
+    _check_impls(ctx)
+    repeats = max(2, round(ctx.seconds(5, 3)))
+    sends = max(1, round(ctx.seconds(4, 2)))
+    seq_key = f'marker:{POINTS_TOPIC}:bench:0'
+    load = [_load()]
+
+    async def measure() -> dict[str, dict]:
+        async with Rig(ctx, 'points') as rig:
+            converted = await rig.run_role('convert', '--kind', 'points', '--count',
+                                           POINT_COUNT, '--repeats', repeats, timeout=120)
+            bridge, url = await rig.bridge(marker_topics=[POINTS_TOPIC])
+            async with BridgeClient(url, seq_key, seq_key) as client:
+                published = await rig.run_role(
+                    'publish', '--kind', 'points', '--topic', POINTS_TOPIC, '--count',
+                    POINT_COUNT, '--phases', f'1:{sends}', '--linger', '2.0',
+                    timeout=sends + 90)
+                await asyncio.sleep(0.5)
+            setup = await _setup(ctx, bridge)
+        inproc = _stage_figures(converted, POINT_COUNT)
+        inproc['packed_bytes_per_point'] = inproc['packed_bytes'] / POINT_COUNT
+        inproc['per_point_ns'] = 1000.0 * inproc.pop('per_item_us')
+        (phase,) = published['phases']
+        latencies, seen = _latencies_ms(phase, client.arrivals)
+        sizes = [size for _seq, _t, size in client.arrivals]
+        wire = {**_latency_figures(latencies, phase), 'sent': phase['count'],
+                'delivered': len(seen),
+                'frame_bytes': harness.percentiles(sizes, (50,))[0],
+                'wire_bytes_per_point': (harness.percentiles(sizes, (50,))[0] / POINT_COUNT
+                                         if sizes else None),
+                'setup': setup}
+        return {'in process': inproc, 'over the wire': wire}
+
+    runs = await _repeat(ctx, ctx.repeat_count(1), measure)
+    load.append(_load())
+    by_case = {case: by_impl[harness.OURS] for case, by_impl in medians(runs).items()}
+    inproc, wire = by_case['in process'], by_case['over the wire']
+    rows = [_setup_row(wire['setup'])]
+    rows += _rows('in process', inproc, [
+        ('rclpy deserialization (executor thread)', 'ms', 'deserialize_ms', 'lower'),
+        ('encoding: read+convert+validate+pack (loop)', 'ms', 'cpu_ms', 'lower'),
+        *STAGE_ROWS[:3], STAGE_ROWS[-1],
+        ('encoding CPU per point', 'ns', 'per_point_ns', 'lower'),
+        ('bridge CPU per marker, both threads', 'ms', 'bridge_cpu_ms', 'lower'),
+        ('packed bytes per point', 'bytes', 'packed_bytes_per_point', 'lower'),
+        ('ROS message (CDR) bytes', 'bytes', 'ros_bytes'),
+    ])
+    rows += _rows('over the wire', wire, [
+        ('bytes per point on the wire (target <= 12)', 'bytes', 'wire_bytes_per_point',
+         'lower'),
+        ('frame size', 'bytes', 'frame_bytes'),
+        ('publish -> frame received p50', 'ms', 'latency_p50_ms', 'lower'),
+        ('of which the publisher in publish()', 'ms', 'publish_call_ms'),
+        ('markers delivered', 'count', 'delivered'),
+        ('markers sent', 'count', 'sent'),
+    ])
+    return Result(
+        params={'points': POINT_COUNT, 'per_point_colors': True, 'sends': sends,
+                'in_process_repeats': repeats, 'ros': wire['setup'], 'loadavg': load},
+        rows=rows, runs=runs)
