@@ -151,9 +151,11 @@ class VuerBridge(Node):
             self._marker_subs[topic] = bridge.create_subscription(
                 Marker, topic, partial(self._on_marker, topic, loop), qos,
                 maxlen=config.queue_depth, **overridable)
+        # The DDS history too: every array queued there costs a deserialization first.
+        array_qos = self._qos(config.marker_array_backlog)
         for topic in config.topics['marker_array_topics']:
             self._marker_subs[topic] = bridge.create_subscription(
-                MarkerArray, topic, partial(self._on_marker_array, topic, loop), qos,
+                MarkerArray, topic, partial(self._on_marker_array, topic, loop), array_qos,
                 maxlen=config.marker_array_backlog, **overridable)
         for topic in config.topics['transform_topics']:
             bridge.create_subscription(TransformStamped, topic, self.scene.on_transform_msg,

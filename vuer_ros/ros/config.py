@@ -77,7 +77,8 @@ PARAMETERS: dict[str, tuple[Any, str, dict]] = {
                     {'type': _STRINGS}),
     'queue_depth': (100, 'Subscription queue depth (KEEP_LAST history).',
                     {'integer_range': [IntegerRange(from_value=1, to_value=100000, step=1)]}),
-    'marker_array_backlog': (3, 'MarkerArray messages that may wait to be drawn; when '
+    'marker_array_backlog': (3, 'MarkerArray messages that may wait to be drawn (and the '
+                             'history depth of their subscriptions); when '
                              'drawing falls behind, older ones are dropped so the view '
                              'stays live instead of lagging more and more.',
                              {'integer_range': [IntegerRange(from_value=1, to_value=10000,
