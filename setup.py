@@ -64,7 +64,6 @@ setup(
     maintainer_email='dev@vuer-ros.local',
     description='Live robot state in the Vuer 3D viewer (browser or VR headset).',
     license='Apache-2.0',
-    tests_require=['pytest'],
     entry_points={
         'console_scripts': [
             'vuer_bridge = vuer_ros.ros.bridge_node:main',
