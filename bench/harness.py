@@ -151,15 +151,8 @@ class ServerProcess:
 
     async def stop(self) -> None:
         """SIGTERM, then SIGKILL if it has not exited after 5 s."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        for _ in range(100):
-            if self.process.poll() is not None:
-                return
-            await asyncio.sleep(0.05)
-        self.process.kill()
-        self.process.wait()
+        if self.process is not None:
+            await stop_process(self.process, signal.SIGTERM)
 
     async def read_state(self, timeout: float) -> dict:
         """Wait for the JSON the workload writes when done (last values, queue stats)."""
@@ -223,3 +216,16 @@ def percentiles(values: Iterable[float], qs: Iterable[float]) -> list[Optional[f
     if not values.size:
         return [None] * len(qs)
     return [float(value) for value in np.percentile(values, qs)]
+
+
+async def stop_process(process: subprocess.Popen, signum: int) -> None:
+    """Send ``signum``, then SIGKILL if the process has not exited after 5 s."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signum)
+    for _ in range(100):
+        if process.poll() is not None:
+            return
+        await asyncio.sleep(0.05)
+    process.kill()
+    process.wait()

@@ -40,7 +40,7 @@ from typing import Any, Optional, Sequence
 import aiohttp
 from clients import WireClient
 import harness
-from harness import NotAvailable
+from harness import NotAvailable, stop_process
 import msgpack
 from scenario import Context, medians, Result, Row, scenario
 
@@ -121,15 +121,7 @@ class RosProcess:
 
     async def stop(self) -> None:
         """Send SIGINT (the bridge's clean stop), then SIGKILL after 5 s."""
-        if self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGINT)
-        for _ in range(100):
-            if self.process.poll() is not None:
-                return
-            await asyncio.sleep(0.05)
-        self.process.kill()
-        self.process.wait()
+        await stop_process(self.process, signal.SIGINT)
 
 
 class Rig:
