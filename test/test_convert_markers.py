@@ -442,13 +442,12 @@ def test_marker_key_and_duplicates():
 def test_store_tracks_keys_deletes_and_namespaced_deleteall():
     store = MarkerStore('/m')
     slot = store.add(marker(M.CUBE, ns='a', marker_id=1, frame_id='/base'), now=0.0)
-    assert slot == ('marker:/m:a:1', 'base', None, None)
+    assert slot == ('marker:/m:a:1', 'base', None)
     store.add(marker(M.CUBE, ns='a', marker_id=2), now=0.0)
     store.add(marker(M.CUBE, ns='b', marker_id=1), now=0.0)
     moved = store.add(marker(M.SPHERE, ns='a', marker_id=1, frame_id='map'), now=1.0)
-    assert moved.previous_frame_id == 'base' and moved.frame_id == 'map'
+    assert moved.key == slot.key and moved.frame_id == 'map'
     assert len(store) == 3 and ('a', 1) in store
-    assert store.in_frame('/map') == ['marker:/m:a:1', 'marker:/m:a:2', 'marker:/m:b:1']
     assert store.delete('a', 2) == ['marker:/m:a:2'] and store.delete('a', 2) == []
     assert store.delete_all('b') == ['marker:/m:b:1']
     assert store.delete_all('nothing') == []

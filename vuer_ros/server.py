@@ -389,7 +389,7 @@ class Vuer(_ScenePublisher):
         self.send_buffer = send_buffer
         #: Props (and background lists) of the Scene every SET this server sends carries.
         self.scene_props = {'tag': 'Scene', 'key': 'scene'}
-        self.initial_scene = initial_scene is not None
+        self.sends_initial_scene = initial_scene is not None
         if initial_scene is not None:
             self.scene_props = {name: value for name, value in
                                 serialize_all(initial_scene)[0].items() if name != 'children'}
@@ -597,7 +597,7 @@ class Vuer(_ScenePublisher):
 
     def _send_scene_to(self, session: VuerSession) -> None:
         """Queue the shared scene for a new client: one SET, or upserts parents first."""
-        if self.initial_scene:
+        if self.sends_initial_scene:
             session.outbox.frame(wire.set_frame(self.scene.snapshot(self.scene_props)), None)
             return
         for node, parent in self.scene.entries():

@@ -429,20 +429,16 @@ def marker_warnings(marker: object) -> list[str]:
 # -- identity, deletion and lifetime bookkeeping for the node ----------------------------
 
 class MarkerSlot(NamedTuple):
-    """Where a marker added to a MarkerStore lives, and where its predecessor lived."""
+    """Where a marker added to a MarkerStore is drawn, and until when."""
 
     key: str
     frame_id: str
-    #: frame of the marker this one replaced, None if it is new: when it differs from
-    #: ``frame_id`` the element must move to the new frame's group.
-    previous_frame_id: Optional[str]
     #: when its lifetime ends (None: never)
     expires: Optional[float] = None
 
 
 class _Entry(NamedTuple):
     key: str
-    frame_id: str
     expires: Optional[float]  # seconds on the node's clock; None = never
 
 
@@ -476,12 +472,9 @@ class MarkerStore:
         lifetime_ns = lifetime.sec * 1_000_000_000 + lifetime.nanosec
         expires = now + lifetime_ns * 1e-9 if lifetime_ns > _MIN_LIFETIME_NS else None
         ident = (marker.ns, marker.id)
-        frame_id = normalize_frame(marker.header.frame_id)
-        previous = self._entries.get(ident)
-        entry = _Entry(self.key(*ident), frame_id, expires)
+        entry = _Entry(self.key(*ident), expires)
         self._entries[ident] = entry
-        return MarkerSlot(entry.key, frame_id, previous.frame_id if previous else None,
-                          expires)
+        return MarkerSlot(entry.key, normalize_frame(marker.header.frame_id), expires)
 
     def delete(self, ns: str, marker_id: int) -> list[str]:
         """Keys to remove for DELETE of (ns, id): one, or none if it is not shown."""
@@ -507,8 +500,3 @@ class MarkerStore:
         """When the next marker's lifetime ends (None: no marker has a lifetime)."""
         return min((entry.expires for entry in self._entries.values()
                     if entry.expires is not None), default=None)
-
-    def in_frame(self, frame_id: str) -> list[str]:
-        """Keys of the markers drawn in ``frame_id`` (to re-send when it resolves again)."""
-        frame_id = normalize_frame(frame_id)
-        return [entry.key for entry in self._entries.values() if entry.frame_id == frame_id]
