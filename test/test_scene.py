@@ -93,3 +93,25 @@ def test_copy_is_independent():
     other.upsert(box('b'))
     other.remove(['a'])
     assert set(tree.keys()) == {'a'} and set(other.keys()) == {'b'}
+
+
+def test_changes_to_a_copy_leave_the_original_nodes_alone():
+    tree = SceneTree()
+    tree.upsert({'tag': 'group', 'key': 'robot', 'children': [box('arm', color='red')]})
+    tree.upsert(box('base', color='grey'))
+    other = tree.copy()
+    other.update(box('base', color='blue'))
+    other.update(box('arm', color='green'))
+    other.upsert(box('arm', position=[1, 0, 0]))
+    assert tree.get('base') == box('base', color='grey')
+    assert tree.get('arm') == box('arm', color='red')
+    assert other.get('base')['color'] == 'blue' and other.get('arm')['color'] == 'green'
+
+
+def test_update_ignores_unknown_keys_and_reindexes_new_children():
+    tree = SceneTree()
+    tree.update(box('missing', color='red'))
+    assert 'missing' not in tree
+    tree.upsert({'tag': 'group', 'key': 'g', 'children': [box('old')]})
+    tree.update({'key': 'g', 'children': [box('new')]})
+    assert 'new' in tree and 'old' not in tree

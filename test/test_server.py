@@ -15,6 +15,7 @@
 """The Vuer server against real websocket peers: API, shared scene, send path, bad input."""
 
 import asyncio
+from contextlib import asynccontextmanager
 import logging
 
 from aiohttp import WSCloseCode
@@ -171,6 +172,83 @@ async def test_handlers_till_and_decorator(server, clients):
     assert got[0].etype == 'ON_CLICK' and got[0].value == {'key': 'box'}
     assert got[1] == 'timed out'
     assert sorted(clicks) == ['box', 'camera', 'marker'], 'removed handler must not run again'
+
+
+async def test_one_function_registered_twice_is_two_registrations(server, clients):
+    app, start = server
+    calls: list = []
+
+    def on_click(event, session):
+        calls.append(event.value)
+
+    remove_first = app.add_handler('ON_CLICK', on_click)
+    app.add_handler('ON_CLICK', on_click)
+    await start()
+    client = await clients(app)
+    await client.send('ON_CLICK', 1)
+    await wait_until(lambda: len(calls) == 2)
+    remove_first()
+    await client.send('ON_CLICK', 2)
+    await wait_until(lambda: 2 in calls)
+    await asyncio.sleep(0.1)
+    assert calls == [1, 1, 2], 'both ran; removing one left the other'
+
+
+def recorded_lifespan(app: Vuer, name: str, log: list):
+    """Return a lifespan factory that logs its enter and exit with what it saw."""
+    @asynccontextmanager
+    async def lifespan():
+        log.append((f'enter {name}', app.transport.running))
+        try:
+            yield
+        finally:
+            log.append((f'exit {name}', len(app.sessions)))
+    return lifespan
+
+
+async def test_lifespans_wrap_serving_entered_in_order_exited_in_reverse(server, clients):
+    app, start = server
+    log: list = []
+    app.add_lifespan(recorded_lifespan(app, 'a', log))
+    second = recorded_lifespan(app, 'b', log)
+    assert app.add_lifespan(second) is second, 'usable as a decorator'
+
+    @app.spawn
+    async def main(session):
+        log.append(('handler started', None))
+        await session.forever()
+        await asyncio.sleep(0.05)  # cleanup after the client left
+        log.append(('handler done', None))
+
+    await start()
+    with pytest.raises(RuntimeError):
+        app.add_lifespan(recorded_lifespan(app, 'late', log))
+    await clients(app)
+    await wait_until(lambda: len(log) == 3)
+    await app.stop_server()
+    assert log == [('enter a', False), ('enter b', False), ('handler started', None),
+                   ('handler done', None),
+                   ('exit b', 0), ('exit a', 0)], 'entered before listening, left after'
+
+
+async def test_a_lifespan_that_fails_to_enter_stops_the_start(server):
+    app, start = server
+    log: list = []
+
+    @asynccontextmanager
+    async def broken():
+        raise RuntimeError('no ROS here')
+        yield
+
+    app.add_lifespan(recorded_lifespan(app, 'a', log))
+    app.add_lifespan(broken)
+    app.add_lifespan(recorded_lifespan(app, 'c', log))
+    with pytest.raises(RuntimeError, match='no ROS here'):
+        await start()
+    assert log == [('enter a', False), ('exit a', 0)]
+    assert not app.transport.running
+    await app.stop_server()  # nothing to stop
+    assert log == [('enter a', False), ('exit a', 0)]
 
 
 async def test_tasks_are_cancelled_when_the_session_closes(server, clients):
@@ -384,7 +462,7 @@ async def test_client_sockets_get_the_small_send_buffer(server, clients):
     await clients(app)
     await asyncio.sleep(0.1)
     session = next(iter(app.sessions))
-    sock = session.ws._req.transport.get_extra_info('socket')
+    sock = session.connection.socket
     # Linux doubles the value it is given, for its own bookkeeping.
     assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) <= 2 * app.send_buffer
 

@@ -95,9 +95,8 @@ class SceneTree:
 
     def update(self, patch: dict) -> None:
         """Merge props into an existing node; unknown keys are ignored, as in the client."""
-        node = self.get(patch['key'])
-        if node is not None:
-            node.update(patch)
+        if patch['key'] in self:
+            self.upsert(patch)
 
     def remove(self, keys: Iterable[str]) -> None:
         """Remove nodes and everything under them."""
@@ -121,7 +120,12 @@ class SceneTree:
         self.__init__()
 
     def copy(self) -> 'SceneTree':
-        """Return an independent tree with the same nodes (the node maps are shared)."""
+        """
+        Return an independent tree with the same nodes.
+
+        The node maps are shared, which is safe because no change edits a node in place:
+        a merge or a removal inside a node stores a new map.
+        """
         other = SceneTree()
         other.scene_props = dict(self.scene_props)
         other._nodes = dict(self._nodes)

@@ -1,0 +1,241 @@
+# Copyright 2026 vuer_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+The HTTP and websocket side of the server: one port for the page, its assets and sockets.
+
+:class:`WebsocketTransport` knows nothing of scenes or sessions: it hands each accepted
+socket, as a :class:`Connection`, to the callbacks of its owner (the :class:`Vuer` app),
+then the client's decoded events, then the end of the connection.
+"""
+
+import asyncio
+import logging
+from pathlib import Path
+import socket
+import struct
+from typing import AsyncIterator, Awaitable, Callable, Generic, Optional, TypeVar
+from urllib.parse import urlencode
+import uuid
+
+from aiohttp import web, WSCloseCode, WSMsgType
+
+from vuer_ros import client_assets, wire
+
+LOG = logging.getLogger(__name__)
+
+HOSTED_CLIENT = 'https://vuer.ai'
+#: Kernel send buffer per client. The kernel's own can grow to megabytes: for a client
+#: that reads slowly, seconds of stale frames would sit there, out of the outbox's reach.
+#: Kept small, a backlog waits in the outbox, where newer state replaces older.
+DEFAULT_SEND_BUFFER = 256 * 1024
+_SIOCGIFADDR = 0x8915  # Linux ioctl: an interface's IPv4 address
+
+Peer = TypeVar('Peer')
+
+
+class Connection:
+    """One client's websocket: what its session sends and closes, and the events it reads."""
+
+    def __init__(self, ws: web.WebSocketResponse, request: web.Request, max_frame: int) -> None:
+        self._ws = ws
+        self._max_frame = max_frame
+        self.id = uuid.uuid4().hex[:8]
+        self.remote = request.remote
+        transport = request.transport
+        #: The TCP socket, where aiohttp exposes it.
+        self.socket: Optional[socket.socket] = (
+            transport.get_extra_info('socket') if transport is not None else None)
+
+    def limit_send_buffer(self, size: Optional[int]) -> None:
+        """Keep the kernel's send buffer small (None: leave the kernel's)."""
+        if size and self.socket is not None:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
+
+    async def send(self, frame: bytes) -> None:
+        """Send one binary frame, waiting while the socket is full."""
+        await self._ws.send_bytes(frame)
+
+    async def close(self, code: int = WSCloseCode.OK, message: bytes = b'') -> None:
+        """Close the socket with a websocket close code."""
+        await self._ws.close(code=code, message=message)
+
+    async def events(self) -> AsyncIterator[wire.ClientEvent]:
+        """Yield the client's events until it closes; a bad frame closes it, saying why."""
+        async for message in self._ws:
+            if message.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
+                break
+            try:
+                event = wire.decode_client_frame(message.data, self._max_frame)
+            except wire.ProtocolError as error:
+                LOG.warning('session %s: closing, bad frame: %s', self.id, error)
+                await self.close(WSCloseCode.UNSUPPORTED_DATA, str(error)[:120].encode())
+                break
+            yield event
+        if self._ws.exception() is not None:
+            LOG.warning('session %s: connection error: %s', self.id, self._ws.exception())
+
+
+class WebsocketTransport(Generic[Peer]):
+    """
+    Serve the browser client and accept websockets on one port.
+
+    :param on_connect: makes the peer (a session) of a new connection.
+    :param on_event: gets each decoded client event with its peer.
+    :param on_disconnect: ends a peer once its socket has closed.
+    The other parameters are those of :class:`vuer_ros.Vuer`.
+    """
+
+    def __init__(self, host: str, port: int, *,
+                 on_connect: Callable[[Connection], Peer],
+                 on_event: Callable[[Peer, wire.ClientEvent], None],
+                 on_disconnect: Callable[[Peer], Awaitable[None]],
+                 queries: dict, client_dir: Optional[Path], max_client_frame: int,
+                 heartbeat: Optional[float], send_buffer: Optional[int]) -> None:
+        self.host = host
+        self.port = port
+        self.queries = queries
+        self.client_dir = client_dir
+        self.max_client_frame = max_client_frame
+        self.heartbeat = heartbeat
+        self.send_buffer = send_buffer
+        self._on_connect = on_connect
+        self._on_event = on_event
+        self._on_disconnect = on_disconnect
+        self._routes: list[tuple[str, str, Callable]] = []
+        self._connections: set[Connection] = set()
+        self._runner: Optional[web.AppRunner] = None
+
+    @property
+    def running(self) -> bool:
+        """Tell whether the server is bound and serving."""
+        return self._runner is not None
+
+    def add_route(self, method: str, path: str, handler: Callable) -> None:
+        """Serve an extra HTTP route on the same port (mesh files, for instance)."""
+        if self.running:
+            raise RuntimeError('routes must be added before the server starts')
+        self._routes.append((method, path, handler))
+
+    def client_url(self, host: Optional[str] = None, base: Optional[str] = None) -> str:
+        """Return the URL that opens the viewer on this server (``base``: another host)."""
+        host = host or ('localhost' if self.host in ('0.0.0.0', '::', '') else self.host)
+        query = {'ws': f'ws://{host}:{self.port}'}
+        query.update({name: str(value).lower() if isinstance(value, bool) else value
+                      for name, value in self.queries.items()})
+        return f'{base or f"http://{host}:{self.port}"}/?{urlencode(query, safe=":/")}'
+
+    async def start(self) -> None:
+        """Bind and serve inside the running event loop; print the URLs once bound."""
+        app = web.Application()
+        app.router.add_get('/', self._index)
+        if self.client_dir is not None:
+            app.router.add_static('/assets', self.client_dir / 'assets')
+        app.router.add_static('/static', client_assets.static_dir())
+        for method, path, handler in self._routes:
+            app.router.add_route(method, path, handler)
+        app.on_shutdown.append(self._close_connections)
+        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self.host, self.port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self.port = runner.addresses[0][1]
+        self._print_urls()
+
+    async def stop(self) -> None:
+        """Close every connection (GOING_AWAY), wait for their ends, and stop serving."""
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+    def _print_urls(self) -> None:
+        lan = lan_address()
+        lines = [f'Vuer server on port {self.port}']
+        if self.client_dir is not None:
+            lines.append(f'  local:   {self.client_url()}')
+            if lan:
+                lines.append(f'  network: {self.client_url(lan)}')
+        else:
+            lines.append('  (browser client not installed here: pip install vuer_ros[client])')
+        lines.append(f'  hosted:  {self.client_url(lan or "localhost", HOSTED_CLIENT)}')
+        print('\n'.join(lines), flush=True)
+
+    async def _index(self, request: web.Request) -> web.StreamResponse:
+        if request.headers.get('Upgrade', '').lower() == 'websocket':
+            return await self._websocket(request)
+        if self.client_dir is None:
+            return web.Response(
+                status=404, content_type='text/html',
+                text='<p>The Vuer browser client is not installed on this machine. '
+                     'Install it with <code>pip install vuer_ros[client]</code>, or open '
+                     f'<a href="{self.client_url(base=HOSTED_CLIENT)}">the hosted client'
+                     '</a>.</p>')
+        return web.FileResponse(self.client_dir / 'index.html')
+
+    async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(max_msg_size=self.max_client_frame,
+                                   heartbeat=self.heartbeat, compress=False)
+        await ws.prepare(request)
+        connection = Connection(ws, request, self.max_client_frame)
+        connection.limit_send_buffer(self.send_buffer)
+        self._connections.add(connection)
+        peer = self._on_connect(connection)
+        LOG.info('session %s connected from %s', connection.id, connection.remote)
+        try:
+            async for event in connection.events():
+                self._on_event(peer, event)
+        finally:
+            self._connections.discard(connection)
+            await self._on_disconnect(peer)
+            LOG.info('session %s closed', connection.id)
+        return ws
+
+    async def _close_connections(self, _app: web.Application) -> None:
+        await asyncio.gather(*(
+            connection.close(WSCloseCode.GOING_AWAY, b'server shutdown')
+            for connection in list(self._connections)), return_exceptions=True)
+
+
+def lan_address() -> Optional[str]:
+    """
+    Return this machine's LAN address, for URLs a headset can open (or None).
+
+    Read from the network interfaces, since on Debian and Ubuntu the host name resolves
+    to 127.0.1.1; nothing is sent anywhere.
+    """
+    try:
+        import fcntl
+    except ImportError:  # not Linux: the host name is the best guess
+        fcntl = None
+    if fcntl is not None:
+        for _index, name in socket.if_nameindex():
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                try:
+                    request = struct.pack('256s', name[:15].encode())
+                    reply = fcntl.ioctl(probe.fileno(), _SIOCGIFADDR, request)
+                except OSError:
+                    continue  # no IPv4 address on this interface
+            address = socket.inet_ntoa(reply[20:24])
+            if not address.startswith('127.'):
+                return address
+        return None
+    try:
+        address = socket.gethostbyname(socket.gethostname())
+    except OSError:
+        return None
+    return None if address.startswith('127.') else address
