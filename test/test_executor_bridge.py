@@ -45,8 +45,8 @@ from rclpy.qos import (DurabilityPolicy, HistoryPolicy, QoSProfile,  # noqa: E40
 from rclpy.task import Future  # noqa: E402
 from std_msgs.msg import String, UInt32  # noqa: E402
 
-from vuer_ros.ros.executor_bridge import (BridgeStoppedError, ExecutorBridge,  # noqa: E402
-                                          ExecutorKind, MessageStream, wait_for_service)
+from vuer_ros.ros.executor import (BridgeStoppedError, ExecutorBridge,  # noqa: E402
+                                   ExecutorKind, MessageStream, wait_for_service)
 
 HANG_GUARD_SEC = 20.0
 # Reliable and KEEP_ALL on both ends, so any loss or reordering is the bridge's doing.
@@ -401,7 +401,7 @@ import threading
 from rclpy.node import Node
 from std_msgs.msg import String
 
-from vuer_ros.ros.executor_bridge import ExecutorBridge, run_with_ros
+from vuer_ros.ros.executor import ExecutorBridge, run_with_ros
 
 
 async def serve() -> None:

@@ -12,4 +12,13 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The ROS node layer: the only part of vuer_ros that imports rclpy."""
+"""
+The ROS side: the only part of vuer_ros that imports rclpy.
+
+:class:`Ros` gives a Vuer script ROS messages and services to await; the bridge node, which
+draws ROS topics in the viewer, is ``vuer_ros.ros.bridge_node``.
+"""
+
+from vuer_ros.ros.link import Ros
+
+__all__ = ['Ros']

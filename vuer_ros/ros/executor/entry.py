@@ -1,0 +1,89 @@
+# Copyright 2026 vuer_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+A ROS program's entry: ROS initialised for asyncio, run until Ctrl-C or SIGTERM.
+
+Shutdown order matters: the asyncio side first, then the executor thread, then
+``rclpy.try_shutdown()``. So asyncio owns the signals (:mod:`vuer_ros.process`, as for the
+Vuer server) and rclpy is initialised without handlers of its own, which would shut the
+context down under the running executor instead.
+"""
+
+from contextlib import contextmanager
+from functools import partial
+from typing import Awaitable, Callable, Iterator, List, Optional
+
+import rclpy
+from rclpy.signals import SignalHandlerOptions
+
+from vuer_ros import process
+
+
+@contextmanager
+def ros_initialised(args: Optional[List[str]] = None) -> Iterator[None]:
+    """
+    Initialise ROS's default context for asyncio code, and shut it down on leaving.
+
+    A context that is already initialised is left alone, on entry and on exit: whoever
+    initialised it shuts it down.
+
+    :param args: Command-line arguments for ``rclpy.init``; default: ``sys.argv``.
+    """
+    if rclpy.ok():
+        yield
+        return
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    try:
+        yield
+    finally:
+        rclpy.try_shutdown()
+
+
+def run_with_ros(
+    main: Callable[[], Awaitable[object]], *, args: Optional[List[str]] = None
+) -> None:
+    """
+    Initialise ROS, run ``main()`` in a new event loop, end cleanly on SIGINT or SIGTERM.
+
+    A signal cancels ``main()``, so its ``async with`` and ``finally`` blocks unwind in
+    order: the asyncio side first, then (leaving ``async with ExecutorBridge(...)``) the
+    executor thread; ``rclpy.try_shutdown()`` comes last, and the process exits without a
+    traceback. Call it from the main thread.
+
+    Example::
+
+        async def serve() -> None:
+            node = Node('viewer')
+            try:
+                async with ExecutorBridge(node) as bridge:
+                    ...  # subscribe, start servers
+                    await bridge.wait_stopped()
+            finally:
+                node.destroy_node()
+
+        def main() -> None:
+            run_with_ros(serve)
+
+    :param main: A coroutine function that creates the nodes and runs until cancelled.
+    :param args: Command-line arguments for ``rclpy.init``; default: ``sys.argv``.
+    """
+    process.run(partial(_run_initialised, main, args))
+
+
+async def _run_initialised(
+    main: Callable[[], Awaitable[object]], args: Optional[List[str]]
+) -> None:
+    with ros_initialised(args):
+        await main()
