@@ -24,7 +24,7 @@ import pytest
 
 from vuer_ros.convert import markers as M
 from vuer_ros.convert.markers import (
-    duplicate_error, marker_key, marker_to_element, marker_warnings, MarkerError, MarkerStore)
+    duplicate_error, marker_key, marker_to_element, marker_warnings, MarkerError)
 from vuer_ros.validation import validate_node
 
 MARKER = 'visualization_msgs/msg/Marker'
@@ -437,35 +437,6 @@ def test_marker_key_and_duplicates():
     assert duplicate_error([marker(M.CUBE, ns='a', marker_id=1),
                             marker(M.CUBE, ns='a', marker_id=1)]) == (
         'Multiple Markers in the same MarkerArray message had the same ns and id: (a, 1)')
-
-
-def test_store_tracks_keys_deletes_and_namespaced_deleteall():
-    store = MarkerStore('/m')
-    slot = store.add(marker(M.CUBE, ns='a', marker_id=1, frame_id='/base'), now=0.0)
-    assert slot == ('marker:/m:a:1', 'base', None)
-    store.add(marker(M.CUBE, ns='a', marker_id=2), now=0.0)
-    store.add(marker(M.CUBE, ns='b', marker_id=1), now=0.0)
-    moved = store.add(marker(M.SPHERE, ns='a', marker_id=1, frame_id='map'), now=1.0)
-    assert moved.key == slot.key and moved.frame_id == 'map'
-    assert len(store) == 3 and ('a', 1) in store
-    assert store.delete('a', 2) == ['marker:/m:a:2'] and store.delete('a', 2) == []
-    assert store.delete_all('b') == ['marker:/m:b:1']
-    assert store.delete_all('nothing') == []
-    store.add(marker(M.CUBE, ns='c', marker_id=5), now=0.0)
-    assert sorted(store.delete_all()) == ['marker:/m:a:1', 'marker:/m:c:5'] and not len(store)
-
-
-def test_store_lifetime_restarts_on_re_add_and_zero_is_forever():
-    store = MarkerStore('/m')
-    store.add(marker(M.CUBE, marker_id=1, lifetime=(2, 500_000_000)), now=10.0)
-    store.add(marker(M.CUBE, marker_id=2), now=10.0)
-    store.add(marker(M.CUBE, marker_id=3, lifetime=(0, 100_000)), now=10.0)  # RViz: forever
-    store.add(marker(M.CUBE, marker_id=4, lifetime=(1, 0)), now=10.0)
-    assert store.expired(11.0) == ['marker:/m:test:4']
-    store.add(marker(M.CUBE, marker_id=1, lifetime=(2, 500_000_000)), now=12.0)
-    assert store.expired(13.0) == []
-    assert store.expired(14.5) == ['marker:/m:test:1']
-    assert store.expired(1e9) == [] and len(store) == 2
 
 
 # -- large inputs (speed is measured in bench/, not asserted here) ----------------------

@@ -16,13 +16,13 @@
 
 import math
 
-from msg_factory import child, header, message_class, Plain, pose, pose_stamped, span, to_real
+from msg_factory import child, header, Plain, pose, pose_stamped, span, to_real
 from msg_factory import transform_stamped, vec
 import numpy as np
 import pytest
 
 from vuer_ros.convert.poses import (
-    AXES, odometry_to_element, path_to_element, pose_array_to_element, POSE_CONVERTERS,
+    AXES, odometry_to_element, path_to_element, pose_array_to_element,
     pose_stamped_to_element, pose_with_covariance_to_element, PoseError, PoseStyle,
     transform_stamped_to_element)
 from vuer_ros.validation import validate_node
@@ -154,10 +154,3 @@ def test_nan_is_rejected_with_the_offending_pose_named():
     with pytest.raises(PoseError, match='path contains NaN'):
         path_to_element(path((0, 0, 0), (0, math.inf, 0)), 'p')
     assert issubclass(PoseError, ValueError)
-
-
-def test_converters_by_message_type_name_real_classes():
-    for type_name in POSE_CONVERTERS:
-        assert message_class(type_name).__name__ == type_name.rsplit('/', 1)[1]
-    convert = POSE_CONVERTERS['geometry_msgs/msg/PoseStamped']
-    assert convert(pose_stamped((1, 0, 0)), 'k', AXES).props['position'] == [1, 0, 0]

@@ -21,18 +21,17 @@ Messages are read by attribute, so real messages and plain objects work alike.
 from vuer_ros.convert.frames import (
     frame_key, FrameChanges, FrameGraph, GroupUpdate, normalize_frame, ROOT_KEY)
 from vuer_ros.convert.markers import (
-    duplicate_error, marker_key, marker_to_element, marker_warnings, MarkerError, MarkerSlot,
-    MarkerStore)
+    duplicate_error, marker_key, marker_to_element, marker_warnings, MarkerError)
 from vuer_ros.convert.poses import (
-    AXES, path_to_element, pose_array_to_element, POSE_CONVERTERS, pose_element,
+    AXES, path_to_element, pose_array_to_element, pose_element,
     pose_stamped_to_element, pose_with_covariance_to_element, PoseError, PoseStyle,
     transform_stamped_to_element)
 from vuer_ros.convert.transforms import (
     compose, invert, quaternion_to_euler, rpy_to_quaternion, Transform)
 
 __all__ = [
-    'AXES', 'FrameChanges', 'FrameGraph', 'GroupUpdate', 'MarkerError', 'MarkerSlot',
-    'MarkerStore', 'POSE_CONVERTERS', 'PoseError', 'PoseStyle', 'ROOT_KEY', 'Transform',
+    'AXES', 'FrameChanges', 'FrameGraph', 'GroupUpdate', 'MarkerError', 'PoseError',
+    'PoseStyle', 'ROOT_KEY', 'Transform',
     'compose', 'duplicate_error', 'frame_key', 'invert', 'marker_key', 'marker_to_element',
     'marker_warnings', 'normalize_frame', 'path_to_element', 'pose_array_to_element',
     'pose_element', 'pose_stamped_to_element', 'pose_with_covariance_to_element',

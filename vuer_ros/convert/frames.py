@@ -44,9 +44,12 @@ def normalize_frame(frame_id: str) -> str:
     return frame_id[1:] if frame_id.startswith('/') else frame_id
 
 
+_FRAME_PREFIX = 'frame:'
+
+
 def frame_key(frame_id: str) -> str:
     """Scene key of a frame's group."""
-    return f'frame:{normalize_frame(frame_id)}'
+    return _FRAME_PREFIX + normalize_frame(frame_id)
 
 
 class GroupUpdate(NamedTuple):
@@ -56,6 +59,11 @@ class GroupUpdate(NamedTuple):
     parent_key: str
     position: list[float]
     rotation: list[float]
+
+    @property
+    def frame(self) -> str:
+        """Return the frame this group stands for."""
+        return self.key[len(_FRAME_PREFIX):]
 
 
 @dataclass
@@ -117,6 +125,32 @@ class FrameGraph:
         while parent is not None:
             result = compose(transform, result)
             parent, transform = self._tree[parent]
+        return result
+
+    def fixed_transforms(self, frames: Sequence[str]) -> dict[str, Transform]:
+        """
+        Return the pose in the fixed frame of ``frames`` and of every frame below them.
+
+        Computed top-down, one composition per frame, so a moved robot base costs one
+        pass over its links, not one walk to the root per link.
+        """
+        wanted = [normalize_frame(frame) for frame in frames]
+        below: dict[str, list[str]] = {}
+        for frame, (parent, _) in self._tree.items():
+            if parent is not None:
+                below.setdefault(parent, []).append(frame)
+        result: dict[str, Transform] = {}
+        queue = deque(frame for frame in wanted if frame in self._tree)
+        while queue:
+            frame = queue.popleft()
+            if frame in result:
+                continue
+            parent, transform = self._tree[frame]
+            above = result.get(parent) if parent is not None else IDENTITY
+            if above is None:
+                above = self.transform_to_fixed(parent)
+            result[frame] = compose(above, transform)
+            queue.extend(below.get(frame, ()))
         return result
 
     def set_fixed_frame(self, fixed_frame: str) -> FrameChanges:

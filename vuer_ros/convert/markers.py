@@ -35,7 +35,6 @@ from typing import AbstractSet, Callable, Iterable, NamedTuple, Optional
 import numpy as np
 
 from vuer_ros.convert import geometry
-from vuer_ros.convert.frames import normalize_frame
 from vuer_ros.convert.transforms import (
     finite, finite_array, quaternion_norm_ok, quaternion_to_euler)
 from vuer_ros.schemas import (
@@ -75,7 +74,7 @@ _POINT_COLOR_TYPES = frozenset({LINE_STRIP, LINE_LIST, CUBE_LIST, SPHERE_LIST, P
 #: Model element by file extension of ``mesh_resource``.
 MESH_ELEMENTS = {'.stl': Stl, '.dae': Dae, '.glb': Glb, '.gltf': Glb, '.obj': Obj, '.ply': Ply}
 #: RViz keeps markers whose lifetime is at most this long (ns) forever.
-_MIN_LIFETIME_NS = 100_000
+MIN_LIFETIME_NS = 100_000
 
 #: The client's point size is not in metres: a point ``size`` wide covers size *
 #: tan(fov / 2) metres (three.js size attenuation). This makes POINTS ``scale.x`` metres
@@ -424,79 +423,3 @@ def marker_warnings(marker: object) -> list[str]:
     if kind == TEXT_VIEW_FACING and not marker.text.strip():
         warnings.append('text is empty or only whitespace')
     return warnings
-
-
-# -- identity, deletion and lifetime bookkeeping for the node ----------------------------
-
-class MarkerSlot(NamedTuple):
-    """Where a marker added to a MarkerStore is drawn, and until when."""
-
-    key: str
-    frame_id: str
-    #: when its lifetime ends (None: never)
-    expires: Optional[float] = None
-
-
-class _Entry(NamedTuple):
-    key: str
-    expires: Optional[float]  # seconds on the node's clock; None = never
-
-
-class MarkerStore:
-    """
-    The markers shown for one topic: (ns, id) to key, frame and expiry time.
-
-    ``frame_locked`` is not tracked: the node sees it on the marker it is adding.
-
-    Pure bookkeeping with time passed in (seconds, e.g. the node clock's receive time), so
-    the node stays in charge of clocks and of sending the scene changes this returns.
-    """
-
-    def __init__(self, topic: str) -> None:
-        self.topic = topic
-        self._entries: dict[tuple[str, int], _Entry] = {}
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def __contains__(self, ident: tuple[str, int]) -> bool:
-        return ident in self._entries
-
-    def key(self, ns: str, marker_id: int) -> str:
-        """Return the scene key of marker (ns, id) on this topic."""
-        return marker_key(self.topic, ns, marker_id)
-
-    def add(self, marker: object, now: float) -> MarkerSlot:
-        """Record an ADD/MODIFY received at ``now``; a re-add restarts its lifetime."""
-        lifetime = marker.lifetime
-        lifetime_ns = lifetime.sec * 1_000_000_000 + lifetime.nanosec
-        expires = now + lifetime_ns * 1e-9 if lifetime_ns > _MIN_LIFETIME_NS else None
-        ident = (marker.ns, marker.id)
-        entry = _Entry(self.key(*ident), expires)
-        self._entries[ident] = entry
-        return MarkerSlot(entry.key, normalize_frame(marker.header.frame_id), expires)
-
-    def delete(self, ns: str, marker_id: int) -> list[str]:
-        """Keys to remove for DELETE of (ns, id): one, or none if it is not shown."""
-        entry = self._entries.pop((ns, marker_id), None)
-        return [entry.key] if entry else []
-
-    def delete_all(self, ns: str = '') -> list[str]:
-        """Keys to remove for DELETEALL: every marker, or only namespace ``ns``'s."""
-        if not ns:
-            keys = [entry.key for entry in self._entries.values()]
-            self._entries.clear()
-            return keys
-        doomed = [ident for ident in self._entries if ident[0] == ns]
-        return [self._entries.pop(ident).key for ident in doomed]
-
-    def expired(self, now: float) -> list[str]:
-        """Keys of markers whose lifetime is over at ``now``; they are forgotten."""
-        doomed = [ident for ident, entry in self._entries.items()
-                  if entry.expires is not None and now >= entry.expires]
-        return [self._entries.pop(ident).key for ident in doomed]
-
-    def next_expiry(self) -> Optional[float]:
-        """When the next marker's lifetime ends (None: no marker has a lifetime)."""
-        return min((entry.expires for entry in self._entries.values()
-                    if entry.expires is not None), default=None)

@@ -24,7 +24,7 @@ along its +X axis, a path a line 0.2 m wide. NaN or infinity raises PoseError.
 
 from dataclasses import dataclass
 import math
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -137,14 +137,3 @@ def path_to_element(msg: object, key: str, style: PoseStyle = PoseStyle()) -> El
     if len(points) < 2:
         return group(children=[], key=key)
     return group(children=[geometry.line(key, points, style.line_width, style.color)], key=key)
-
-
-#: Converter by ROS message type name, for the node's subscriptions.
-POSE_CONVERTERS: dict[str, Callable[[object, str, PoseStyle], Element]] = {
-    'geometry_msgs/msg/PoseStamped': pose_stamped_to_element,
-    'geometry_msgs/msg/PoseWithCovarianceStamped': pose_with_covariance_to_element,
-    'geometry_msgs/msg/TransformStamped': transform_stamped_to_element,
-    'geometry_msgs/msg/PoseArray': pose_array_to_element,
-    'nav_msgs/msg/Odometry': odometry_to_element,
-    'nav_msgs/msg/Path': path_to_element,
-}

@@ -13,7 +13,7 @@
 # limitations under the License.
 
 """
-RosScene against a real Vuer app: what every client would show, by RViz2's rules.
+The displays and their scene against a real Vuer app: what every client would show.
 
 No mocks: the target is a ``vuer_ros.Vuer`` app whose shared scene (``app.scene``) keeps
 the client's own rules (merge on upsert, orphans dropped, removes take subtrees), so the
@@ -35,9 +35,12 @@ import pytest
 
 from vuer_ros import Vuer
 from vuer_ros.convert import markers as mk
-from vuer_ros.ros import ros_scene
-from vuer_ros.ros.resources import MeshResources
-from vuer_ros.ros.ros_scene import RosScene
+from vuer_ros.displays import frames, markers, odometry, paths, poses
+from vuer_ros.displays import scene as display_scene
+from vuer_ros.displays.host import DisplayHost
+from vuer_ros.displays.scene import RosScene
+from vuer_ros.resources import MeshResources
+from vuer_ros.settings import settings_from_values
 
 MARKER = 'visualization_msgs/msg/Marker'
 TOPIC = '/visualization_marker'
@@ -61,12 +64,61 @@ def warnings() -> list:
     return []
 
 
+POSE_DISPLAYS = {kind.kind: kind
+                 for kind in (*poses.DISPLAYS, *odometry.DISPLAYS, *paths.DISPLAYS)}
+
+
+class Shown:
+    """
+    A started DisplayHost fed message by message, as the node feeds it.
+
+    Marker times are given explicitly (``now``), so lifetimes are tested without waiting.
+    """
+
+    def __init__(self, app: Vuer, warnings: list, meshes=None, **values) -> None:
+        settings = settings_from_values({'fixed_frame': 'map', 'frame_axes': 0.0, **values})
+        self.host = DisplayHost(app, settings, meshes=meshes,
+                                warn=lambda key, text: warnings.append((key, text)))
+        self.host.start()
+        self.frames = self.host.scene.frames
+
+    def __getattr__(self, name: str):
+        return getattr(self.host.scene, name)   # on_transform, draw, erase ...
+
+    def _markers(self, topic: str, kind=markers.MarkerDisplay):
+        return self.host.show(kind, topic).markers
+
+    def on_marker(self, topic: str, marker, now: float) -> None:
+        self._markers(topic).on_marker(marker, now)
+
+    def on_marker_array(self, topic: str, array, now: float) -> None:
+        display = self.host.show(markers.MarkerArrayDisplay, topic)
+        display.markers.now = lambda: now
+        display.on_message(array)
+
+    def _marker_topics(self) -> list:
+        return list({id(d.markers): d.markers for d in self.host.displays.values()
+                     if isinstance(d, markers.MarkerDisplay)}.values())
+
+    def expire(self, now: float):
+        ends = [each.expire(now) for each in self._marker_topics()]
+        return min((end for end in ends if end is not None), default=None)
+
+    def next_expiry(self):
+        ends = [each.store.next_expiry() for each in self._marker_topics()]
+        return min((end for end in ends if end is not None), default=None)
+
+    def on_pose(self, kind: str, topic: str, message) -> None:
+        self.host.show(POSE_DISPLAYS[kind], topic).on_message(message)
+
+    def on_tf_message(self, message, static: bool = False) -> None:
+        self.host.show(frames.TfDisplay, '/tf_static' if static else '/tf').on_message(message)
+
+
 @pytest.fixture
-def scene(app, warnings) -> RosScene:
-    """Give a started scene with fixed frame 'map'."""
-    made = RosScene(app, 'map', warn=lambda topic, text: warnings.append((topic, text)))
-    made.start()
-    return made
+def scene(app, warnings) -> Shown:
+    """Give started displays with fixed frame 'map'."""
+    return Shown(app, warnings)
 
 
 def parents(app: Vuer) -> dict[str, Optional[str]]:
@@ -83,7 +135,7 @@ def in_fixed_frame(app: Vuer, key: str) -> np.ndarray:
     """
     tree = parents(app)
     matrix = np.eye(4)
-    while key != 'frame:map':
+    while key != 'ros-root':
         assert key in tree, f'{key} is not attached to the fixed frame'
         matrix = node_matrix(app.scene.get(key)) @ matrix
         key = tree[key]
@@ -117,52 +169,62 @@ def connect_base_link(scene: RosScene) -> None:
 # -- start and frames ----------------------------------------------------------------------
 
 def test_start_puts_the_z_up_root_and_the_fixed_frame_in_the_scene(app, scene):
-    assert parents(app) == {'ros-root': None, 'frame:map': 'ros-root'}
+    assert parents(app) == {'ros-root': None}
     root = app.scene.get('ros-root')
     assert root['rotation'] == pytest.approx([-math.pi / 2, 0, 0])
     # ROS (x, y, z) shows at three.js (x, z, -y).
     np.testing.assert_allclose(node_matrix(root)[:3, :3] @ (1, 2, 3), (1, 3, -2), atol=1e-12)
 
 
+def group_of(frame: str, topic: str = TOPIC) -> str:
+    """Key of the group in which ``topic`` draws what is in ``frame``."""
+    return f'{topic}@{frame}'
+
+
 def test_frame_axes_are_drawn_in_every_resolved_frame(app):
-    scene = RosScene(app, 'map', frame_axes=0.25)
-    scene.start()
-    assert parents(app)['axes:map'] == 'frame:map'
+    scene = Shown(app, [], frame_axes=0.25)
+    assert parents(app)['axes:map'] == 'tf@map'
+    assert parents(app)['tf@map'] == 'tf' and parents(app)['tf'] == 'ros-root'
     assert app.scene.get('axes:map')['scale'] == 0.25
     assert app.scene.get('axes:map')['tag'] == 'CoordsMarker'
     connect_base_link(scene)
-    assert parents(app)['axes:odom'] == 'frame:odom'
-    assert parents(app)['axes:base_link'] == 'frame:base_link'
+    assert parents(app)['axes:odom'] == 'tf@odom'
+    assert parents(app)['axes:base_link'] == 'tf@base_link'
+    np.testing.assert_allclose(position(app, 'axes:base_link'), (2, 0, 0), atol=1e-12)
+    assert yaw(app, 'axes:base_link') == pytest.approx(math.pi / 2)
 
 
 @pytest.mark.parametrize('as_real', [False, True])
-def test_transforms_become_nested_groups(app, scene, as_real):
+def test_transforms_place_frame_groups_in_the_fixed_frame(app, as_real):
+    scene = Shown(app, [], frame_axes=0.1)
     for msg in (transform_stamped('map', 'odom', (1, 0, 0)),
                 transform_stamped('odom', 'base_link', (2, 0, 0), YAW_90)):
         scene.on_transform_msg(to_real(msg, 'geometry_msgs/msg/TransformStamped')
                                if as_real else msg)
     tree = parents(app)
-    assert tree['frame:odom'] == 'frame:map'
-    assert tree['frame:base_link'] == 'frame:odom'
-    base_link = app.scene.get('frame:base_link')
-    assert base_link['position'] == pytest.approx([2, 0, 0])
+    # Flat: every frame group hangs in its topic's group, placed in the fixed frame.
+    assert tree['tf@odom'] == 'tf' and tree['tf@base_link'] == 'tf'
+    base_link = app.scene.get('tf@base_link')
+    assert base_link['position'] == pytest.approx([3, 0, 0])
     assert base_link['rotation'] == pytest.approx([0, 0, math.pi / 2])
-    np.testing.assert_allclose(position(app, 'frame:base_link'), (3, 0, 0), atol=1e-12)
-    assert 'axes:map' not in app.scene   # frame_axes is 0 by default
 
 
-def test_static_frame_from_the_configuration(app, scene):
-    scene.add_static_frame('map', 'laser', (1, 2, 3), (0, 0, math.pi / 2))
-    assert parents(app)['frame:laser'] == 'frame:map'
-    laser = app.scene.get('frame:laser')
+def test_no_frame_axes_by_default(app, scene):
+    connect_base_link(scene)
+    assert 'axes:map' not in app.scene and 'tf' not in app.scene
+
+
+def test_static_frame_from_the_configuration(app):
+    Shown(app, [], frame_axes=0.1, static_frames=['map laser 1 2 3 0 0 1.5707963267948966'])
+    laser = app.scene.get('tf@laser')
     assert laser['position'] == pytest.approx([1, 2, 3])
     assert laser['rotation'] == pytest.approx([0, 0, math.pi / 2])
 
 
 def test_edge_towards_the_fixed_frame_is_inverted(app, scene):
     scene.on_transform('world', 'map', (1, 0, 0), (0, 0, 0, 1))
-    assert parents(app)['frame:world'] == 'frame:map'
-    np.testing.assert_allclose(position(app, 'frame:world'), (-1, 0, 0), atol=1e-12)
+    scene.on_marker(TOPIC, marker(mk.CUBE, frame_id='world', frame_locked=True), 0.0)
+    np.testing.assert_allclose(position(app, marker_key()), (-1, 0, 0), atol=1e-12)
 
 
 def test_transform_updates_move_the_group_and_keep_its_markers(app, scene):
@@ -173,17 +235,28 @@ def test_transform_updates_move_the_group_and_keep_its_markers(app, scene):
     for step in range(100):
         scene.on_transform('odom', 'base_link', (step * 0.01, 0, 0), (0, 0, 0, 1))
     assert parents(app) == before
-    assert parents(app)[marker_key()] == 'frame:base_link'
-    assert app.scene.get('frame:base_link')['position'] == pytest.approx([0.99, 0, 0])
-    assert app.scene.get('frame:base_link')['rotation'] == pytest.approx([0, 0, 0])
+    assert parents(app)[marker_key()] == group_of('base_link')
+    assert parents(app)[group_of('base_link')] == TOPIC
+    assert app.scene.get(group_of('base_link'))['position'] == pytest.approx([0.99, 0, 0])
+    assert app.scene.get(group_of('base_link'))['rotation'] == pytest.approx([0, 0, 0])
     np.testing.assert_allclose(position(app, marker_key()), (1.99, 0, 0), atol=1e-12)
     assert app.scene.get(f'{marker_key()}/box') is not None
 
 
-def test_reparented_frame_is_recreated_with_its_markers_and_child_frames(app, warnings):
-    scene = RosScene(app, 'map', frame_axes=0.5,
-                     warn=lambda topic, text: warnings.append((topic, text)))
-    scene.start()
+def test_moving_a_parent_frame_moves_what_hangs_below_it(app, warnings):
+    scene = Shown(app, warnings, frame_axes=0.5)
+    connect_base_link(scene)
+    scene.on_transform('base_link', 'laser', (0, 0, 1), (0, 0, 0, 1))
+    scene.on_marker(TOPIC, marker(mk.SPHERE, marker_id=1, frame_id='laser',
+                                  frame_locked=True), 0.0)
+    np.testing.assert_allclose(position(app, marker_key(marker_id=1)), (2, 0, 1), atol=1e-12)
+    scene.on_transform('map', 'odom', (0, 4, 0), (0, 0, 0, 1))
+    np.testing.assert_allclose(position(app, marker_key(marker_id=1)), (2, 4, 1), atol=1e-12)
+    np.testing.assert_allclose(position(app, 'axes:laser'), (2, 4, 1), atol=1e-12)
+
+
+def test_reparented_frame_keeps_its_markers_and_child_frames(app, warnings):
+    scene = Shown(app, warnings, frame_axes=0.5)
     connect_base_link(scene)
     scene.on_transform('base_link', 'laser', (0, 0, 1), (0, 0, 0, 1))
     scene.on_marker(TOPIC, marker(mk.CUBE, frame_id='base_link', frame_locked=True), 0.0)
@@ -191,14 +264,12 @@ def test_reparented_frame_is_recreated_with_its_markers_and_child_frames(app, wa
                                   frame_locked=True), 0.0)
     scene.on_transform('map', 'base_link', (5, 0, 0), (0, 0, 0, 1))
     tree = parents(app)
-    assert tree['frame:base_link'] == 'frame:map'
-    assert tree['frame:laser'] == 'frame:base_link'
-    assert tree[marker_key()] == 'frame:base_link'
-    assert tree[marker_key(marker_id=1)] == 'frame:laser'
-    assert tree['axes:base_link'] == 'frame:base_link'
-    assert tree['axes:laser'] == 'frame:laser'
-    assert tree['frame:odom'] == 'frame:map'
+    assert tree[marker_key()] == group_of('base_link')
+    assert tree[marker_key(marker_id=1)] == group_of('laser')
+    assert tree['axes:base_link'] == 'tf@base_link' and tree['axes:laser'] == 'tf@laser'
+    np.testing.assert_allclose(position(app, marker_key()), (5, 0, 0), atol=1e-12)
     np.testing.assert_allclose(position(app, marker_key(marker_id=1)), (5, 0, 1), atol=1e-12)
+    np.testing.assert_allclose(position(app, 'axes:odom'), (0, 0, 0), atol=1e-12)
     assert texts(warnings, "'base_link' changed parent")
 
 
@@ -216,13 +287,13 @@ def test_frame_without_a_path_to_the_fixed_frame_waits(app, scene, warnings):
                                   frame_locked=True), 0.0)
     scene.on_marker(TOPIC, marker(mk.CUBE, marker_id=1, frame_id='base_link',
                                   position=(1, 0, 0)), 0.0)
-    assert set(parents(app)) == {'ros-root', 'frame:map'}   # nothing at the origin
+    assert set(parents(app)) == {'ros-root'}   # nothing at the origin
     assert marker_key() not in app.scene and f'{marker_key()}/box' not in app.scene
     assert [topic for topic, _ in warnings] == ['frame:base_link'] * 2
     assert all("'base_link'" in text and "'map'" in text for _, text in warnings)
     scene.on_transform('map', 'odom', (0, 0, 0), (0, 0, 0, 1))
-    assert parents(app)[marker_key()] == 'frame:base_link'
-    assert parents(app)[marker_key(marker_id=1)] == 'frame:map'   # frozen when it resolves
+    assert parents(app)[marker_key()] == group_of('base_link')
+    assert parents(app)[marker_key(marker_id=1)] == group_of('map')   # frozen when resolved
     for key in (marker_key(), marker_key(marker_id=1)):
         np.testing.assert_allclose(position(app, key), (2, 1, 0), atol=1e-12)
 
@@ -231,14 +302,15 @@ def test_frame_that_loses_the_fixed_frame_hides_its_markers_until_found(app, sce
     connect_base_link(scene)
     scene.on_marker(TOPIC, marker(mk.CUBE, frame_id='base_link', frame_locked=True), 0.0)
     scene.on_transform('ghost', 'base_link', (0, 0, 0), (0, 0, 0, 1))
-    assert 'frame:base_link' not in app.scene and marker_key() not in app.scene
+    assert group_of('base_link') not in app.scene and marker_key() not in app.scene
     scene.on_transform('map', 'ghost', (0, 3, 0), (0, 0, 0, 1))
-    assert parents(app)[marker_key()] == 'frame:base_link'
+    assert parents(app)[marker_key()] == group_of('base_link')
     np.testing.assert_allclose(position(app, marker_key()), (0, 3, 0), atol=1e-12)
 
 
 def test_bad_transforms_are_ignored_with_a_warning(app, scene, warnings):
     connect_base_link(scene)
+    scene.on_marker(TOPIC, marker(mk.CUBE, frame_id='base_link', frame_locked=True), 0.0)
     before = {key: dict(app.scene.get(key)) for key in parents(app)}
     scene.on_transform('odom', 'base_link', (math.nan, 0, 0), (0, 0, 0, 1))
     scene.on_transform('odom', 'odom', (1, 0, 0), (0, 0, 0, 1))
@@ -251,14 +323,24 @@ def test_a_loop_in_the_tf_tree_unresolves_its_frames_until_broken(app, scene, wa
     connect_base_link(scene)
     scene.on_marker(TOPIC, marker(mk.CUBE, frame_id='base_link', frame_locked=True), 0.0)
     scene.on_transform('base_link', 'map', (0, 0, 0), (0, 0, 0, 1))
-    assert set(parents(app)) == {'ros-root', 'frame:map'}
+    assert marker_key() not in app.scene and group_of('base_link') not in app.scene
     assert texts(warnings, 'loop')
     scene.on_transform('world', 'map', (0, 0, 0), (0, 0, 0, 1))   # map's parent is world now
-    assert parents(app)[marker_key()] == 'frame:base_link'
+    assert parents(app)[marker_key()] == group_of('base_link')
     np.testing.assert_allclose(position(app, marker_key()), (2, 0, 0), atol=1e-12)
 
 
 # -- markers -------------------------------------------------------------------------------
+
+def test_every_topic_has_its_own_group_for_the_eye_icon(app, scene):
+    scene.on_marker(TOPIC, marker(mk.CUBE), 0.0)
+    scene.on_marker('/other_marker', marker(mk.CUBE), 0.0)
+    scene.on_pose('pose', '/goal', pose_stamped((1, 2, 0), YAW_90))
+    tree = parents(app)
+    for topic in (TOPIC, '/other_marker', '/goal'):
+        assert tree[topic] == 'ros-root' and tree[group_of('map', topic)] == topic
+    assert tree[marker_key(topic='/other_marker')] == group_of('map', '/other_marker')
+
 
 @pytest.mark.parametrize('as_real', [False, True])
 def test_frame_locked_marker_hangs_in_its_frame_group(app, scene, as_real):
@@ -266,7 +348,7 @@ def test_frame_locked_marker_hangs_in_its_frame_group(app, scene, as_real):
     msg = marker(mk.CUBE, frame_id='base_link', position=(1, 0, 0), scale=(1, 2, 3),
                  frame_locked=True)
     scene.on_marker(TOPIC, to_real(msg, MARKER) if as_real else msg, 0.0)
-    assert parents(app)[marker_key()] == 'frame:base_link'
+    assert parents(app)[marker_key()] == group_of('base_link')
     node = app.scene.get(marker_key())
     assert node['position'] == pytest.approx([1, 0, 0])
     assert app.scene.get(f'{marker_key()}/box')['args'] == pytest.approx([1, 2, 3])
@@ -278,7 +360,7 @@ def test_marker_not_frame_locked_is_frozen_in_the_fixed_frame(app, scene, as_rea
     connect_base_link(scene)
     msg = marker(mk.CUBE, frame_id='base_link', position=(1, 0, 0))
     scene.on_marker(TOPIC, to_real(msg, MARKER) if as_real else msg, 0.0)
-    assert parents(app)[marker_key()] == 'frame:map'
+    assert parents(app)[marker_key()] == group_of('map')
     node = app.scene.get(marker_key())
     assert node['position'] == pytest.approx([2, 1, 0])
     assert node['rotation'] == pytest.approx([0, 0, math.pi / 2])
@@ -290,7 +372,7 @@ def test_marker_not_frame_locked_is_frozen_in_the_fixed_frame(app, scene, as_rea
 
 def test_marker_in_the_fixed_frame_is_placed_at_its_pose(app, scene):
     scene.on_marker(TOPIC, marker(mk.CUBE, position=(1, 2, 3), orientation=YAW_90), 0.0)
-    assert parents(app)[marker_key()] == 'frame:map'
+    assert parents(app)[marker_key()] == group_of('map')
     assert app.scene.get(marker_key())['position'] == pytest.approx([1, 2, 3])
     assert yaw(app, marker_key()) == pytest.approx(math.pi / 2)
 
@@ -307,11 +389,11 @@ def test_modify_moves_a_marker_between_frames_and_groups(app, scene):
     connect_base_link(scene)
     scene.on_marker(TOPIC, marker(mk.CUBE, frame_id='base_link', frame_locked=True), 0.0)
     scene.on_marker(TOPIC, marker(mk.CUBE, frame_id='odom', frame_locked=True), 0.0)
-    assert parents(app)[marker_key()] == 'frame:odom'
+    assert parents(app)[marker_key()] == group_of('odom')
     scene.on_marker(TOPIC, marker(mk.CUBE, frame_id='base_link'), 0.0)
-    assert parents(app)[marker_key()] == 'frame:map'
+    assert parents(app)[marker_key()] == group_of('map')
     scene.on_marker(TOPIC, marker(mk.CUBE, frame_id='base_link', frame_locked=True), 0.0)
-    assert parents(app)[marker_key()] == 'frame:base_link'
+    assert parents(app)[marker_key()] == group_of('base_link')
     assert [key for key in app.scene.keys() if key.startswith('marker:')] == [
         marker_key(), f'{marker_key()}/box']
 
@@ -441,7 +523,7 @@ def test_delete_of_a_waiting_marker_stops_it_for_good(app, scene):
 
 
 def test_messages_waiting_for_a_frame_stay_bounded(app, scene, warnings, monkeypatch):
-    monkeypatch.setattr(ros_scene, 'MAX_WAITING_PER_FRAME', 3)
+    monkeypatch.setattr(display_scene, 'MAX_WAITING_PER_FRAME', 3)
     for marker_id in range(10):
         scene.on_marker(TOPIC, marker(mk.CUBE, marker_id=marker_id, frame_id='base_link',
                                       frame_locked=True), 0.0)
@@ -451,7 +533,7 @@ def test_messages_waiting_for_a_frame_stay_bounded(app, scene, warnings, monkeyp
     connect_base_link(scene)
     shown = [key for key in parents(app) if key.startswith('marker:')]
     assert sorted(shown) == [marker_key(marker_id=i) for i in (8, 9)]   # the newest ones
-    assert parents(app)['pose:/goal'] == 'frame:base_link'
+    assert parents(app)['pose:/goal'] == group_of('base_link', '/goal')
     # In a resolved frame nothing waits, so the bound does not apply.
     for marker_id in range(10, 20):
         scene.on_marker(TOPIC, marker(mk.CUBE, marker_id=marker_id, frame_id='base_link',
@@ -483,11 +565,8 @@ def meshes(share) -> MeshResources:
 
 
 @pytest.fixture
-def mesh_scene(app, warnings, meshes) -> RosScene:
-    made = RosScene(app, 'map', meshes=meshes,
-                    warn=lambda topic, text: warnings.append((topic, text)))
-    made.start()
-    return made
+def mesh_scene(app, warnings, meshes) -> Shown:
+    return Shown(app, warnings, meshes=meshes)
 
 
 def mesh_marker(resource: str, marker_id: int = 0, data: bytes = b'',
@@ -624,9 +703,7 @@ async def test_rejected_mesh_marker_publishes_no_folder(app, warnings, tmp_path)
     (private / 'secret.txt').write_bytes(SECRET)
     meshes = MeshResources(lambda package: str(tmp_path))   # no allowed roots: any file named
     meshes.add_routes(app.add_route)
-    scene = RosScene(app, 'map', meshes=meshes,
-                     warn=lambda topic, text: warnings.append((topic, text)))
-    scene.start()
+    scene = Shown(app, warnings, meshes=meshes)
     await app.start_server()
     try:
         scene.on_marker(TOPIC, mesh_marker(f'file://{private}/secret.txt'), 0.0)
@@ -645,8 +722,7 @@ async def test_file_mesh_publishes_no_hidden_files_beside_it(app, warnings, tmp_
     (tmp_path / 'part.stl').write_bytes(STL)
     meshes = MeshResources(lambda package: str(tmp_path))   # no allowed roots: any file named
     meshes.add_routes(app.add_route)
-    scene = RosScene(app, 'map', meshes=meshes)
-    scene.start()
+    scene = Shown(app, [], meshes=meshes)
     await app.start_server()
     try:
         scene.on_marker(TOPIC, mesh_marker(f'file://{tmp_path}/part.stl'), 0.0)
@@ -700,7 +776,7 @@ def test_pose_messages_hang_in_their_frame(app, scene, kind, as_real):
     connect_base_link(scene)
     scene.on_pose(kind, '/topic', pose_message(kind, (1, 0, 0), 'base_link', as_real))
     key = f'{kind}:/topic'
-    assert parents(app)[key] == 'frame:base_link'
+    assert parents(app)[key] == group_of('base_link', '/topic')
     node = app.scene.get(key)
     if kind == 'pose_array':
         assert [c['key'] for c in node['children']] == [f'{key}/0', f'{key}/1']
@@ -711,7 +787,7 @@ def test_pose_messages_hang_in_their_frame(app, scene, kind, as_real):
         assert node['tag'] == 'CoordsMarker'
         np.testing.assert_allclose(position(app, key), (2, 1, 0), atol=1e-12)
     scene.on_pose(kind, '/topic', pose_message(kind, (1, 0, 0), 'odom', as_real))
-    assert parents(app)[key] == 'frame:odom'   # one element per topic, moved
+    assert parents(app)[key] == group_of('odom', '/topic')   # one element per topic, moved
 
 
 @pytest.mark.parametrize('kind', sorted(POSES))
@@ -727,27 +803,25 @@ def test_pose_in_an_unknown_frame_waits_for_it(app, scene, warnings):
     assert 'pose:/goal' not in app.scene
     assert texts(warnings, "'base_link'")
     connect_base_link(scene)
-    assert parents(app)['pose:/goal'] == 'frame:base_link'
+    assert parents(app)['pose:/goal'] == group_of('base_link', '/goal')
     np.testing.assert_allclose(position(app, 'pose:/goal'), (2, 1, 0), atol=1e-12)
 
 
 def test_pose_style_arrow_is_a_group_with_an_arrow(app):
-    scene = RosScene(app, 'map', pose_style=ros_scene.PoseStyle(kind='arrow', length=2.0))
-    scene.start()
+    scene = Shown(app, [], pose_style='arrow', pose_length=2.0)
     scene.on_pose('pose', '/goal', pose_stamped((1, 2, 0), YAW_90))
     node = app.scene.get('pose:/goal')
     assert node['tag'] == 'group' and node['position'] == [1, 2, 0]
     assert {c['key'] for c in node['children']} == {'pose:/goal/shaft', 'pose:/goal/head'}
 
 
-def test_tf_messages_place_every_transform_they_carry(app, scene):
+def test_tf_messages_place_every_transform_they_carry(app):
+    scene = Shown(app, [], frame_axes=0.1)
     message = Plain(transforms=[transform_stamped('map', 'odom', (1.0, 0.0, 0.0)),
                                 transform_stamped('odom', 'base_link', (0.0, 2.0, 0.0))])
     scene.on_tf_message(message)
     scene.on_tf_message(Plain(transforms=[transform_stamped('base_link', 'laser')]),
                         static=True)
-    tree = parents(app)
-    assert tree['frame:odom'] == 'frame:map'
-    assert tree['frame:base_link'] == 'frame:odom'
-    assert tree['frame:laser'] == 'frame:base_link'
-    assert app.scene.get('frame:base_link')['position'] == [0.0, 2.0, 0.0]
+    np.testing.assert_allclose(position(app, 'axes:base_link'), (1, 2, 0), atol=1e-12)
+    np.testing.assert_allclose(position(app, 'axes:laser'), (1, 2, 0), atol=1e-12)
+    assert scene.frames.is_resolved('laser')

@@ -1,0 +1,191 @@
+# Copyright 2026 vuer_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+What a display is: a message type, its parameters, its QoS, and its per-topic state.
+
+As in RViz2, every message family is a display of its own; the node only iterates the
+registry. Nothing here imports rclpy: message types are named as ROS names them
+(``geometry_msgs/msg/PoseStamped``), QoS is described in plain terms, and the node turns
+both into rclpy objects. So a display is tested with plain objects and a Vuer app.
+"""
+
+import asyncio
+from dataclasses import dataclass
+from typing import AbstractSet, Any, Callable, ClassVar, Mapping, Optional, Protocol
+
+from vuer_ros.displays.scene import RosScene
+
+
+@dataclass(frozen=True)
+class Param:
+    """
+    One node parameter: its name, default, description and allowed values.
+
+    The type follows the default (bool, int, float, str, or a tuple of strings for a
+    string list); ``low``/``high`` bound numbers and ``choices`` bound strings.
+    """
+
+    name: str
+    default: Any
+    description: str
+    low: Optional[float] = None
+    high: Optional[float] = None
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Qos:
+    """
+    The QoS a display subscribes with, in ROS terms; ``why`` says why it is the default.
+
+    ``depth`` names the parameter whose value is the history depth (and the bound of
+    messages waiting for the loop).
+    """
+
+    why: str
+    depth: str = 'queue_depth'
+    reliable: bool = True
+    transient_local: bool = False
+
+
+#: RViz2's default for a display's subscription.
+RVIZ_QOS = Qos('RViz2 subscribes reliable, volatile, keep-last: the same here, so a '
+               'publisher that works with RViz2 works with the viewer')
+
+
+class MeshUrls(Protocol):
+    """Turns mesh resource URIs into URLs the browser can load."""
+
+    def url_for(self, uri: str, embedded: Optional[bytes] = None) -> str: ...  # noqa: D102,E704
+
+
+Warn = Callable[[str, str], None]
+"""``warn(throttle_key, message)``: a warning, throttled by key on the node's side."""
+
+
+@dataclass
+class DisplayContext:
+    """
+    What every display shares: the scene, the options, the loop and the resources.
+
+    :param scene: places elements in frames (the fixed frame, TF, waiting messages).
+    :param options: every parameter's value by name (a display reads its own).
+    :param loop: the asyncio loop the display runs on, for timers.
+    :param warn: throttled warnings.
+    :param meshes: resolves mesh URIs (None: meshes are not drawn).
+    :param font_url: font for text, served by the same server.
+    :param charset: code points that font can draw.
+    """
+
+    scene: RosScene
+    options: Mapping[str, Any]
+    loop: Optional[asyncio.AbstractEventLoop] = None
+    warn: Warn = lambda key, text: None
+    meshes: Optional[MeshUrls] = None
+    font_url: Optional[str] = None
+    charset: Optional[AbstractSet[int]] = None
+    #: State displays of one family share (a Marker topic and its _array sibling).
+    shared: Optional[dict] = None
+
+    def __post_init__(self) -> None:
+        if self.shared is None:
+            self.shared = {}
+
+
+class Display:
+    """
+    One topic shown in the scene: subclasses set the class attributes and ``on_message``.
+
+    Class attributes describe the kind for the registry: ``kind`` names the
+    ``<kind>_topics`` parameter, ``message_type`` is the ROS type the topic must have,
+    ``options`` are parameters the kind reads (shared by name between kinds of a
+    module), ``qos`` the default QoS, and ``newest_only`` that only the newest message
+    matters (older ones waiting are dropped, and ``max_rate`` / ``topic_rates`` apply).
+    """
+
+    kind: ClassVar[str]
+    message_type: ClassVar[str]
+    default_topics: ClassVar[tuple[str, ...]] = ()
+    options: ClassVar[tuple[Param, ...]] = ()
+    qos: ClassVar[Qos] = RVIZ_QOS
+    newest_only: ClassVar[bool] = False
+
+    def __init__(self, topic: str, context: DisplayContext) -> None:
+        self.topic = topic
+        self.context = context
+
+    @classmethod
+    def topics_param(cls) -> Param:
+        """Return the ``<kind>_topics`` parameter that lists this kind's topics."""
+        package, _, name = cls.message_type.split('/')
+        return Param(f'{cls.kind}_topics', cls.default_topics, f'{package}/{name} topics.')
+
+    @classmethod
+    def enabled(cls, options: Mapping[str, Any]) -> bool:
+        """Tell whether the options let this kind show topics at all."""
+        return True
+
+    @classmethod
+    def qos_for(cls, topic: str) -> Qos:
+        """Return the QoS for ``topic`` (one kind may need another QoS on some topics)."""
+        return cls.qos
+
+    @property
+    def group(self) -> str:
+        """Scene group of this topic: the viewer's scene tree shows one per topic."""
+        return self.topic
+
+    def on_message(self, message: Any) -> None:
+        """Show one message (called on the asyncio loop)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop timers; what is drawn stays, as RViz2 keeps the last state."""
+
+
+class RateLimit:
+    """Hand on at most ``rate`` messages per second, always ending on the newest one."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, rate: float,
+                 handle: Callable[[Any], None]) -> None:
+        self._loop = loop
+        self._period = 1.0 / rate if rate > 0 else 0.0
+        self._handle = handle
+        self._last = -float('inf')
+        self._pending: Any = None
+        self._timer: Optional[asyncio.TimerHandle] = None
+
+    def __call__(self, message: Any) -> None:
+        now = self._loop.time()
+        if now - self._last >= self._period:
+            self._last = now
+            self._handle(message)
+            return
+        self._pending = message
+        if self._timer is None:
+            self._timer = self._loop.call_at(self._last + self._period, self._flush)
+
+    def _flush(self) -> None:
+        self._timer = None
+        message, self._pending = self._pending, None
+        if message is not None:
+            self._last = self._loop.time()
+            self._handle(message)
+
+    def cancel(self) -> None:
+        """Drop what is waiting (at shutdown)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
