@@ -23,7 +23,7 @@ client process, which shares the machine with the server being measured.
 import asyncio
 import importlib.util
 import time
-from typing import Any, Optional
+from typing import Any, AsyncIterator, Optional
 
 import aiohttp
 import harness
@@ -40,6 +40,13 @@ def _load_wire_client() -> type:
 
 
 WireClient = _load_wire_client()
+
+
+async def binary_frames(wire: WireClient) -> AsyncIterator[tuple[int, bytes]]:
+    """Yield every binary message the client receives, with its arrival (time.time_ns)."""
+    async for message in wire.ws:
+        if message.type == aiohttp.WSMsgType.BINARY:
+            yield time.time_ns(), message.data
 
 
 def _nodes(frame: dict) -> list:
@@ -85,12 +92,10 @@ class CountingClient:
         await asyncio.wait_for(asyncio.shield(self._reader), timeout)
 
     async def _read(self) -> None:
-        async for message in self.wire.ws:
-            if message.type != aiohttp.WSMsgType.BINARY:
-                continue
-            now_us = time.time_ns() // 1000
+        async for received_ns, data in binary_frames(self.wire):
+            now_us = received_ns // 1000
             self.frames += 1
-            for node in _nodes(msgpack.unpackb(message.data, raw=False)):
+            for node in _nodes(msgpack.unpackb(data, raw=False)):
                 if isinstance(node, dict) and str(node.get('key', '')).startswith(self.prefix):
                     self.updates += 1
                     if isinstance(node.get('t'), int):

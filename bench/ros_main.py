@@ -22,11 +22,11 @@ Roles (``python bench/ros_main.py ROLE --help``):
   bare      a bare rclpy subscriber that only counts callbacks (or notes when each
             MarkerArray came): the ceiling and the floor the bridge is compared with
   convert   the bridge's work in this process, without ROS transport or server: rclpy
-            deserialization, then RosScene drawing real messages into a real Vuer app,
+            deserialization, then the displays drawing real messages into a real Vuer app,
             timed per stage in CPU time (other load on the machine does not count)
 Each role writes its findings as JSON to ``--out`` and prints ``ready`` or ``publishing``
-lines the runner waits for. The runner (``ros_scenarios.py``) imports neither rclpy nor
-vuer_ros; these processes do.
+lines the runner waits for. The runner (``ros_scenarios.py``) imports no rclpy and, of
+vuer_ros, only its test helpers; these processes import both.
 
 The receiving side needs the publish time of what it gets, and the bridge forwards no
 header stamp: so every message carries its sequence number in a position (exact in the
@@ -71,7 +71,7 @@ def ros_info() -> dict:
     """Describe the ROS set-up the bridge runs on here."""
     from rclpy.utilities import get_rmw_implementation_identifier
 
-    from vuer_ros.ros.executor_bridge import ExecutorBridge
+    from vuer_ros.ros.executor import ExecutorBridge
     rclpy_version = importlib.metadata.version('rclpy')
     distro = os.environ.get('ROS_DISTRO') or RCLPY_DISTROS.get(
         int(rclpy_version.split('.')[0]), f'unknown (rclpy {rclpy_version})')
@@ -90,15 +90,10 @@ def ros_info() -> dict:
 # -- messages --------------------------------------------------------------------------
 
 def _marker(kind: int, marker_id: int, x: float, y: float) -> Any:
-    from visualization_msgs.msg import Marker
-    marker = Marker()
-    marker.header.frame_id = 'map'
-    marker.ns, marker.id, marker.type, marker.action = MARKER_NS, marker_id, kind, Marker.ADD
-    marker.pose.position.x, marker.pose.position.y = x, y
-    marker.pose.orientation.w = 1.0
-    marker.scale.x = marker.scale.y = marker.scale.z = 0.1
-    marker.color.r, marker.color.g, marker.color.a = 0.9, 0.4, 1.0
-    return marker
+    """Return a small orange marker of the benchmarks' namespace at (x, y)."""
+    from vuer_ros.testing import marker
+    return marker(kind, ns=MARKER_NS, marker_id=marker_id, position=(x, y, 0.0),
+                  scale=(0.1, 0.1, 0.1), color=(0.9, 0.4, 0.0, 1.0))
 
 
 def _points(count: int, spread: float) -> list:
@@ -364,8 +359,8 @@ def bare(args: argparse.Namespace) -> None:
 STAGES = {
     ('vuer_ros.convert.markers', 'marker_to_element'): 'convert',
     ('vuer_ros.convert.markers', 'marker_warnings'): 'warnings',
-    ('vuer_ros.server', 'serialize_all'): 'serialize',
-    ('vuer_ros.server', 'validate_nodes'): 'validate',
+    ('vuer_ros.edits', 'serialize_all'): 'serialize',
+    ('vuer_ros.edits', 'validate_nodes'): 'validate',
     ('vuer_ros.wire', 'pack'): 'pack',
 }
 
@@ -395,32 +390,30 @@ def _stage_timers(totals: dict[str, float], packed: list[int]) -> Iterator[None]
             setattr(modules[module], function, original)
 
 
-def _bridge_scene() -> tuple[Any, Any]:
-    """Build a Vuer app (not serving) and a RosScene as VuerBridge sets them up."""
-    from vuer_ros import client_assets
-    from vuer_ros.convert.poses import PoseStyle
-    from vuer_ros.ros.config import PARAMETERS
-    from vuer_ros.ros.ros_scene import RosScene, viewer_scene
+def _bridge_displays() -> Any:
+    """Build the displays on a Vuer app (not serving) exactly as VuerBridge does."""
+    from vuer_ros.displays.host import DisplayHost
+    from vuer_ros.displays.scene import viewer_scene
     from vuer_ros.server import Vuer
-    app = Vuer('127.0.0.1', 0, initial_scene=viewer_scene())
-    scene = RosScene(app, PARAMETERS['fixed_frame'][0],
-                     pose_style=PoseStyle(kind='axes', length=0.5),
-                     frame_axes=PARAMETERS['frame_axes'][0],
-                     font_url=client_assets.default_font_url(),
-                     charset=client_assets.font_charset())
-    scene.start()
-    return app, scene
+    from vuer_ros.settings import settings_from_values
+    host = DisplayHost(Vuer('127.0.0.1', 0, initial_scene=viewer_scene()),
+                       settings_from_values({}))
+    host.start()
+    return host
 
 
-def _flood_costs(scene: Any, count: int, sample: int) -> dict:
+def _flood_costs(host: Any, count: int, sample: int) -> dict:
     """
     Time the CPU per Marker message as the topic fills up, each message a new id.
 
     The first ``sample`` and the last ``sample`` of ``count`` messages are timed. After
-    every marker the node asks the scene when the next lifetime ends
+    every marker the display schedules its next lifetime end
     (VuerBridge._on_marker), so that is done here too.
     """
     from visualization_msgs.msg import Marker
+
+    from vuer_ros.displays.markers import MarkerDisplay
+    display = host.show(MarkerDisplay, '/bench/flood')
     marker = _marker(Marker.CUBE, 0, 0.0, 0.0)
     stretches = {0: sample, count - sample: count}  # first index -> end of a timed stretch
     costs = []
@@ -428,8 +421,7 @@ def _flood_costs(scene: Any, count: int, sample: int) -> dict:
         if index in stretches:
             begin, end = time.thread_time(), stretches[index]
         marker.id = index
-        scene.on_marker('/bench/flood', marker, 0.0)
-        scene.next_expiry()
+        display.on_message(marker)
         if index + 1 == end:
             costs.append((index + 1 - sample // 2, (time.thread_time() - begin) / sample))
     return {'shown_then_seconds': costs}
@@ -439,24 +431,22 @@ def convert(args: argparse.Namespace) -> None:
     """Time what the bridge does with one message, stage by stage, in CPU seconds."""
     from rclpy.serialization import deserialize_message, serialize_message
     from visualization_msgs.msg import MarkerArray
+
     import vuer_ros.convert.markers  # noqa: F401 (stage timers patch these modules)
-    import vuer_ros.server  # noqa: F401
-    _app, scene = _bridge_scene()
+    from vuer_ros.displays.markers import MarkerArrayDisplay, MarkerDisplay
+    import vuer_ros.edits  # noqa: F401
+    host = _bridge_displays()
     if args.kind == 'flood':
-        _write_json(args.out, _flood_costs(scene, args.count, min(500, args.count // 4)))
+        _write_json(args.out, _flood_costs(host, args.count, min(500, args.count // 4)))
         return
     if args.kind == 'markers':
         message = MarkerArray(markers=mixed_markers(args.count))
         seq_at = message.markers[-1].pose.position
-
-        def draw(now: float) -> None:
-            scene.on_marker_array('/bench/markers', message, now)
+        display = host.show(MarkerArrayDisplay, '/bench/markers')
     else:
         message = points_marker(args.count)
         seq_at = message.pose.position
-
-        def draw(now: float) -> None:
-            scene.on_marker('/bench/points', message, now)
+        display = host.show(MarkerDisplay, '/bench/points')
 
     # What the executor thread does first: the message from CDR into Python objects.
     serialized = serialize_message(message)
@@ -465,12 +455,13 @@ def convert(args: argparse.Namespace) -> None:
         start = time.thread_time()
         deserialize_message(serialized, type(message))
         deserialize.append(time.thread_time() - start)
-    draw(0.0)  # first drawing adds the keys; the timed ones replace them, as at 10 Hz
+    # The first drawing adds the keys; the timed ones replace them, as at 10 Hz.
+    display.on_message(message)
     wall, cpu = [], []
     for index in range(args.repeats):
         seq_at.x = float(index + 1)
         start, start_cpu = time.perf_counter(), time.thread_time()
-        draw(float(index + 1))
+        display.on_message(message)
         cpu.append(time.thread_time() - start_cpu)
         wall.append(time.perf_counter() - start)
     stages: dict[str, float] = {}
@@ -479,7 +470,7 @@ def convert(args: argparse.Namespace) -> None:
         for index in range(args.repeats):
             seq_at.x = float(args.repeats + index + 1)
             start = time.thread_time()
-            draw(float(args.repeats + index + 1))
+            display.on_message(message)
             stages['total'] = stages.get('total', 0.0) + time.thread_time() - start
     _write_json(args.out, {
         'kind': args.kind, 'count': args.count, 'repeats': args.repeats,

@@ -18,7 +18,8 @@ ROS bridge scenarios (issue #4: 3, 4, 5, 8): the vuer_bridge node in its own pro
 Each measurement starts, on a fresh random ROS domain limited to this machine, the bridge
 (``vuer_ros.ros.bridge_node.main``, as ``ros2 run`` starts it), a publisher process and,
 here in the runner, a websocket client; bare rclpy subscribers and in-process
-conversions run from ``ros_main.py``. The runner imports neither rclpy nor vuer_ros.
+conversions run from ``ros_main.py``. The runner imports no rclpy and, of vuer_ros, only
+``vuer_ros.testing`` (free ports).
 There is no reference implementation of these, so only the vuer_ros column is filled;
 the issue's targets are in the metric names.
 """
@@ -30,17 +31,14 @@ import json
 import os
 from pathlib import Path
 import random
-import re
 import signal
-import subprocess
 import sys
 import time
 from typing import Any, Optional, Sequence
 
-import aiohttp
-from clients import WireClient
+from clients import binary_frames, WireClient
 import harness
-from harness import NotAvailable, stop_process
+from harness import CpuSampler, NotAvailable, Process
 import msgpack
 from scenario import Context, medians, Result, Row, scenario
 
@@ -50,8 +48,6 @@ ROS_MAIN = harness.BENCH_DIR / 'ros_main.py'
 BRIDGE_SCRIPT = 'import sys\nfrom vuer_ros.ros.bridge_node import main\nmain(sys.argv)\n'
 #: ROS domains the benchmarks pick from (one per measurement; discovery stays on localhost).
 DOMAINS = range(150, 201)
-#: Percentiles stored for latency curves (the plot draws them as a CDF).
-CURVE_PERCENTILES = [*range(0, 100, 2), 99, 99.5, 99.9, 100]
 #: What the bridge prints when rclpy has no EventsExecutor and it falls back.
 FALLBACK_WARNING = 'has no EventsExecutor'
 SAMPLE_PERIOD = 0.05
@@ -68,62 +64,6 @@ def ros_unavailable() -> Optional[str]:
 
 # -- processes -------------------------------------------------------------------------
 
-class RosProcess:
-    """One process of a measurement, its output in a log file."""
-
-    def __init__(self, name: str, command: list[str], log_path: Path, env: dict) -> None:
-        self.name = name
-        self.log_path = log_path
-        with open(log_path, 'w') as log:
-            self.process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=harness.BENCH_DIR)
-
-    @property
-    def pid(self) -> int:
-        """Return the process id."""
-        return self.process.pid
-
-    def log(self) -> str:
-        """Return everything the process printed so far."""
-        try:
-            return self.log_path.read_text(errors='replace')
-        except OSError:
-            return ''
-
-    def log_tail(self, lines: int = 15) -> str:
-        """Return the last lines it printed, for error messages."""
-        return '\n'.join(self.log().splitlines()[-lines:])
-
-    async def wait_for_line(self, pattern: str, timeout: float) -> re.Match:
-        """Wait until the process prints a line matching ``pattern``."""
-        deadline = time.monotonic() + timeout
-        while True:
-            match = re.search(pattern, self.log(), re.MULTILINE)
-            if match:
-                return match
-            if self.process.poll() is not None:
-                raise RuntimeError(f'{self.name} exited with {self.process.returncode}:\n'
-                                   f'{self.log_tail()}')
-            if time.monotonic() > deadline:
-                raise TimeoutError(f'{self.name} printed no {pattern!r} in {timeout:.0f} s:\n'
-                                   f'{self.log_tail()}')
-            await asyncio.sleep(0.05)
-
-    async def wait(self, timeout: float) -> int:
-        """Wait for the process to exit by itself and return its exit status."""
-        deadline = time.monotonic() + timeout
-        while self.process.poll() is None:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f'{self.name} still running after {timeout:.0f} s:\n'
-                                   f'{self.log_tail()}')
-            await asyncio.sleep(0.05)
-        return self.process.returncode
-
-    async def stop(self) -> None:
-        """Send SIGINT (the bridge's clean stop), then SIGKILL after 5 s."""
-        await stop_process(self.process, signal.SIGINT)
-
-
 class Rig:
     """The processes of one measurement on a ROS domain of their own; all stopped on exit."""
 
@@ -131,11 +71,10 @@ class Rig:
         self.dir = ctx.work_dir
         self.label = label
         self.domain = random.choice(DOMAINS)
-        self.processes: list[RosProcess] = []
-        self.env = dict(os.environ, ROS_DOMAIN_ID=str(self.domain),
-                        ROS_AUTOMATIC_DISCOVERY_RANGE='LOCALHOST', PYTHONUNBUFFERED='1',
-                        PYTHONPATH=os.pathsep.join(filter(None, (
-                            str(harness.REPO), os.environ.get('PYTHONPATH')))))
+        self.processes: list[Process] = []
+        self.env = harness.child_env(ROS_DOMAIN_ID=str(self.domain),
+                                     ROS_AUTOMATIC_DISCOVERY_RANGE='LOCALHOST',
+                                     PYTHONUNBUFFERED='1')
 
     async def __aenter__(self) -> 'Rig':
         """Start with no process."""
@@ -146,13 +85,14 @@ class Rig:
         for process in reversed(self.processes):
             await process.stop()
 
-    def _spawn(self, name: str, command: list[str]) -> RosProcess:
+    def _spawn(self, name: str, command: list[str]) -> Process:
+        """Start a process of the measurement; SIGINT is the bridge's clean stop."""
         log = self.dir / f'{self.label}-{name}-{len(self.processes)}.log'
-        process = RosProcess(name, command, log, self.env)
+        process = Process(name, command, log, self.env, signal.SIGINT)
         self.processes.append(process)
         return process
 
-    async def bridge(self, **params: Any) -> tuple[RosProcess, str]:
+    async def bridge(self, **params: Any) -> tuple[Process, str]:
         """Start the bridge with these ROS parameters; return it and its websocket URL."""
         args = []
         for name, value in {'host': '127.0.0.1', 'port': 0, **params}.items():
@@ -164,7 +104,7 @@ class Rig:
         match = await process.wait_for_line(r'^Vuer server on port (\d+)', 60)
         return process, f'ws://127.0.0.1:{match.group(1)}/'
 
-    def role(self, role: str, *args: Any) -> tuple[RosProcess, Path]:
+    def role(self, role: str, *args: Any) -> tuple[Process, Path]:
         """Start ``ros_main.py ROLE ARGS``; return it and the JSON file it will write."""
         out = self.dir / f'{self.label}-{role}-{len(self.processes)}.json'
         out.unlink(missing_ok=True)
@@ -189,54 +129,6 @@ def _read_json(path: Path) -> dict:
 
 # -- measuring -------------------------------------------------------------------------
 
-def _at(samples: Sequence[Sequence[float]], when: float) -> float:
-    """Return a sampled counter's value at ``when``, interpolated (clamped at the ends)."""
-    if when <= samples[0][0]:
-        return samples[0][1]
-    for (t0, v0), (t1, v1) in zip(samples, samples[1:]):
-        if when <= t1:
-            return v0 + (v1 - v0) * (when - t0) / ((t1 - t0) or 1.0)
-    return samples[-1][1]
-
-
-def _rate(samples: Sequence[Sequence[float]], start: float, end: float) -> Optional[float]:
-    """Return the increase per second of a sampled counter between two wall times."""
-    if len(samples) < 2 or end <= start:
-        return None
-    return (_at(samples, end) - _at(samples, start)) / (end - start)
-
-
-class CpuSampler:
-    """Samples the CPU seconds of processes (and of this one) in the background."""
-
-    def __init__(self, processes: dict[str, int]) -> None:
-        self.pids = dict(processes)
-        self.samples: dict[str, list[tuple[float, float]]] = {
-            name: [] for name in (*self.pids, 'client')}
-        self._task = asyncio.get_running_loop().create_task(self._run())
-
-    async def _run(self) -> None:
-        while True:
-            now = time.time()
-            self.samples['client'].append((now, time.process_time()))
-            for name, pid in list(self.pids.items()):
-                try:
-                    self.samples[name].append((now, harness.cpu_seconds(pid)))
-                except (OSError, ValueError, IndexError):
-                    del self.pids[name]  # it has exited
-            await asyncio.sleep(0.1)
-
-    def percent(self, name: str, start: float, end: float) -> Optional[float]:
-        """Return the CPU use of ``name`` between two wall times, in % of one core."""
-        rate = _rate(self.samples[name], start, end)
-        return None if rate is None else 100.0 * rate
-
-    async def stop(self) -> None:
-        """Stop sampling."""
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
-
-
 @dataclass
 class BridgeClient:
     """
@@ -256,36 +148,33 @@ class BridgeClient:
     resyncs: int = 0
     #: (sequence number, receive time ns, frame bytes) of each node keyed ``seq_key``
     arrivals: list[tuple[int, int, int]] = field(default_factory=list)
-    #: (wall time, count) every SAMPLE_PERIOD
-    samples: list[tuple[float, int]] = field(default_factory=list)
 
     async def __aenter__(self) -> 'BridgeClient':
         """Connect and start reading; return once the initial scene has arrived."""
         self.wire = WireClient(self.url)
         await self.wire.connect(init=True, read=False)
-        loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._read()), loop.create_task(self._sample())]
-        deadline = time.monotonic() + 15
-        while not self.frames:
-            if time.monotonic() > deadline or self._tasks[0].done():
-                raise RuntimeError('the bridge sent no scene within 15 s')
-            await asyncio.sleep(0.02)
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+        #: (wall time, count) every SAMPLE_PERIOD
+        self.counted = harness.Sampler(lambda: self.count, SAMPLE_PERIOD).start()
+
+        def scene_came() -> int:
+            if self._reader.done():
+                raise RuntimeError('the bridge closed the connection before sending a scene')
+            return self.frames
+
+        await harness.wait_until(scene_came, 15, 'the bridge sent no scene', period=0.02)
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
         """Close the connection."""
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._reader.cancel()
+        await asyncio.gather(self._reader, self.counted.stop(), return_exceptions=True)
         await self.wire.close()
 
     async def _read(self) -> None:
-        async for message in self.wire.ws:
-            if message.type != aiohttp.WSMsgType.BINARY:
-                continue
-            received = time.time_ns()
+        async for received, data in binary_frames(self.wire):
             self.frames += 1
-            frame = msgpack.unpackb(message.data, raw=False)
+            frame = msgpack.unpackb(data, raw=False)
             if frame.get('etype') == 'SET':
                 self.resyncs += self.frames > 1  # the first SET is the initial scene
                 continue
@@ -299,15 +188,9 @@ class BridgeClient:
                 carrying = True
                 self.count += 1
                 if key == self.seq_key:
-                    self.arrivals.append((round(node['position'][0]), received,
-                                          len(message.data)))
+                    self.arrivals.append((round(node['position'][0]), received, len(data)))
             if carrying:
-                self.carrying_bytes += len(message.data)
-
-    async def _sample(self) -> None:
-        while True:
-            self.samples.append((time.time(), self.count))
-            await asyncio.sleep(SAMPLE_PERIOD)
+                self.carrying_bytes += len(data)
 
 
 def _latencies_ms(phase: dict, arrivals: list[tuple[int, int, int]]) -> tuple[list, set]:
@@ -324,23 +207,17 @@ def _latencies_ms(phase: dict, arrivals: list[tuple[int, int, int]]) -> tuple[li
 def _latency_figures(latencies: list[float], phase: dict) -> dict:
     """Return latency percentiles and curve, and how long publish() took (median)."""
     p50, p99, worst = harness.percentiles(latencies, (50, 99, 100))
-    (call,) = harness.percentiles(phase['publish_call_ns'] or (), (50,))
+    call = harness.median(phase['publish_call_ns'] or ())
     return {'latency_p50_ms': p50, 'latency_p99_ms': p99, 'latency_max_ms': worst,
             'publish_call_ms': None if call is None else call / 1e6,
-            'curve_ms': harness.percentiles(latencies, CURVE_PERCENTILES)}
-
-
-def _cdf(curve_ms: list) -> list:
-    """Return the (latency, percentile) points of a curve stored at CURVE_PERCENTILES."""
-    return [[round(value, 3), q] for value, q in zip(curve_ms, CURVE_PERCENTILES)
-            if value is not None]
+            'curve_ms': harness.percentiles(latencies, harness.CURVE_PERCENTILES)}
 
 
 #: ros_main.py info, asked once per run
 _SETUP: dict[str, Any] = {}
 
 
-async def _setup(ctx: Context, bridge: Optional[RosProcess] = None) -> dict:
+async def _setup(ctx: Context, bridge: Optional[Process] = None) -> dict:
     """Return Python, ROS distro, RMW and the bridge's executor (a fallback is logged)."""
     if not _SETUP:
         async with Rig(ctx, 'info') as rig:
@@ -471,7 +348,7 @@ async def ros_latency(ctx: Context) -> Result:
     for case in [case for case in by_case if case.startswith('bare')]:
         values = by_case.pop(case)
         rows += _rows(case, values, FLOOR_ROWS)
-        curves[f'PoseStamped {case.split()[2]} Hz, bare rclpy callback'] = _cdf(
+        curves[f'PoseStamped {case.split()[2]} Hz, bare rclpy callback'] = harness.cdf(
             values['curve_ms'])
     for case, values in by_case.items():
         p50, p99 = (' (target < 2)', ' (target < 10)') if case == '100 Hz' else ('', '')
@@ -485,7 +362,7 @@ async def ros_latency(ctx: Context) -> Result:
             ('bridge process CPU', '% core', 'bridge_cpu_pct', 'lower'),
             ('client process CPU', '% core', 'client_cpu_pct'),
         ])
-        curves[f'PoseStamped {case} via bridge'] = _cdf(values['curve_ms'])
+        curves[f'PoseStamped {case} via bridge'] = harness.cdf(values['curve_ms'])
     return Result(
         params={'topic': POSE_TOPIC, 'phases_s': {f'{rate:g} Hz': seconds
                                                   for rate, seconds in phases.items()},
@@ -511,10 +388,10 @@ def _stage_figures(converted: dict, per: int) -> dict:
     """
     stages = {name: 1000.0 * value for name, value in converted['stage_seconds'].items()
               if name != 'total'}
-    cpu_ms = 1000.0 * harness.percentiles(converted['cpu_seconds'], (50,))[0]
-    wall_ms = 1000.0 * harness.percentiles(converted['wall_seconds'], (50,))[0]
+    cpu_ms = 1000.0 * harness.median(converted['cpu_seconds'])
+    wall_ms = 1000.0 * harness.median(converted['wall_seconds'])
     stages['other'] = max(0.0, cpu_ms - sum(stages.values()))
-    deserialize_ms = 1000.0 * harness.percentiles(converted['deserialize_seconds'], (50,))[0]
+    deserialize_ms = 1000.0 * harness.median(converted['deserialize_seconds'])
     return {'cpu_ms': cpu_ms, 'wall_ms': wall_ms, 'per_item_us': 1000.0 * cpu_ms / per,
             'items_per_s': per / (cpu_ms / 1000.0), 'deserialize_ms': deserialize_ms,
             'bridge_cpu_ms': deserialize_ms + cpu_ms,
@@ -537,10 +414,12 @@ STAGE_ROWS = [
 async def _await_seq(client: 'BridgeClient', seq: int, timeout: float) -> Optional[float]:
     """Wait until the message numbered ``seq`` has arrived; return how long that took."""
     start = time.monotonic()
-    while not any(arrived == seq for arrived, _t, _size in client.arrivals[-5:]):
-        if time.monotonic() - start > timeout:
-            return None
-        await asyncio.sleep(0.05)
+    try:
+        await harness.wait_until(
+            lambda: any(arrived == seq for arrived, _t, _size in client.arrivals[-5:]),
+            timeout, f'message {seq}')
+    except TimeoutError:
+        return None
     return time.monotonic() - start
 
 
@@ -594,7 +473,7 @@ async def markers(ctx: Context) -> Result:
             figures[f'{phase["rate"]:g} Hz over the wire'] = {
                 **_latency_figures(latencies, phase), 'sent': count, 'delivered': len(seen),
                 'delivered_pct': 100.0 * len(seen) / count,
-                'frame_bytes': harness.percentiles(sizes, (50,))[0],
+                'frame_bytes': harness.median(sizes),
                 'bridge_cpu_pct': cpu.percent('bridge', phase['started'], phase['ended']),
                 'resyncs': client.resyncs,
                 'drain_s': drained if phase is last else None}
@@ -619,7 +498,7 @@ async def markers(ctx: Context) -> Result:
     ])
     floor = by_case.pop('bare rclpy at 2 Hz (ROS floor)')
     rows += _rows('bare rclpy at 2 Hz (ROS floor)', floor, FLOOR_ROWS)
-    curves = {'MarkerArray x1000, bare rclpy callback (2 Hz)': _cdf(floor['curve_ms'])}
+    curves = {'MarkerArray x1000, bare rclpy callback (2 Hz)': harness.cdf(floor['curve_ms'])}
     for case, values in by_case.items():
         target = ' (target < 20)' if case.startswith('10 Hz') else ''
         rows += _rows(case, values, [
@@ -629,7 +508,7 @@ async def markers(ctx: Context) -> Result:
             ('bytes per array on the wire (frame)', 'bytes', 'frame_bytes', 'lower'),
             ('bridge process CPU', '% core', 'bridge_cpu_pct', 'lower'),
         ])
-        curves[f'MarkerArray x1000 via bridge ({case.split(" over")[0]})'] = _cdf(
+        curves[f'MarkerArray x1000 via bridge ({case.split(" over")[0]})'] = harness.cdf(
             values['curve_ms'])
     rows += _rows('10 Hz over the wire', by_case['10 Hz over the wire'], [
         ('last array arrived after the last publish', 's', 'drain_s', 'lower'),
@@ -666,7 +545,7 @@ async def bridge_rate(ctx: Context) -> Result:
     shown = max(1000, int(round(ctx.seconds(10_000, 4000), -2)))
     load = [_load()]
 
-    async def flood(rig: Rig, subscriber: RosProcess, client: Optional[BridgeClient]) -> dict:
+    async def flood(rig: Rig, subscriber: Process, client: Optional[BridgeClient]) -> dict:
         cpu = CpuSampler({'subscriber': subscriber.pid})
         rss = harness.rss_mb(subscriber.pid)
         published = await rig.run_role(
@@ -678,7 +557,7 @@ async def bridge_rate(ctx: Context) -> Result:
         (phase,) = published['phases']
         start = phase['started'] + warm
         end = start + window
-        return {'published_per_s': _rate(published['samples'], start, end),
+        return {'published_per_s': harness.rate_between(published['samples'], start, end),
                 'publish_failures': phase['failed'], 'rss_growth_mb': rss,
                 'subscriber_cpu_pct': cpu.percent('subscriber', start, end),
                 'client_cpu_pct': cpu.percent('client', start, end) if client else None,
@@ -692,7 +571,8 @@ async def bridge_rate(ctx: Context) -> Result:
             figures = await flood(rig, subscriber, None)
             await subscriber.wait(30)  # it stops one second after the last message
             counted = _read_json(out)
-        return {**figures, 'received_per_s': _rate(counted['samples'], *figures['window'])}
+        return {**figures,
+                'received_per_s': harness.rate_between(counted['samples'], *figures['window'])}
 
     async def bridged() -> dict:
         async with Rig(ctx, 'bridge-flood') as rig:
@@ -702,8 +582,9 @@ async def bridge_rate(ctx: Context) -> Result:
                 figures = await flood(rig, bridge, client)
                 await asyncio.sleep(0.2)
             setup = await _setup(ctx, bridge)
-        return {**figures, 'received_per_s': _rate(client.samples, *figures['window']),
-                'shown': round(_at(client.samples, figures['window'][1])),
+        counted = client.counted.samples
+        return {**figures, 'received_per_s': harness.rate_between(counted, *figures['window']),
+                'shown': round(harness.value_at(counted, figures['window'][1])),
                 'resyncs': client.resyncs, 'setup': setup}
 
     async def in_process() -> dict:
@@ -810,8 +691,8 @@ async def points(ctx: Context) -> Result:
         sizes = [size for _seq, _t, size in client.arrivals]
         wire = {**_latency_figures(latencies, phase), 'sent': phase['count'],
                 'delivered': len(seen),
-                'frame_bytes': harness.percentiles(sizes, (50,))[0],
-                'wire_bytes_per_point': (harness.percentiles(sizes, (50,))[0] / POINT_COUNT
+                'frame_bytes': harness.median(sizes),
+                'wire_bytes_per_point': (harness.median(sizes) / POINT_COUNT
                                          if sizes else None),
                 'setup': setup}
         return {'in process': inproc, 'over the wire': wire}

@@ -20,15 +20,14 @@ so the CPU and memory figures are the server's alone.
 """
 
 import asyncio
+import functools
 import time
 
 from clients import close_all, connect_all, CountingClient, SlowClient
 import harness
-from harness import CpuWindow, ServerProcess
+from harness import CpuWindow, CURVE_PERCENTILES, ServerProcess
 from scenario import Context, medians, Result, Row, row, scenario, side_by_side
 
-#: Percentiles stored for latency curves (the plot draws them as a CDF).
-CURVE_PERCENTILES = [*range(0, 100, 2), 99, 99.5, 99.9, 100]
 #: Keys the broadcast workloads upsert; their element keys all start with 'k'.
 BROADCAST_PREFIX = 'k'
 
@@ -40,16 +39,8 @@ def _cpu_resolution(window: float) -> float:
 
 async def _wait_for_updates(clients: list[CountingClient], timeout: float) -> None:
     """Return once every client has received an update (the workload has started)."""
-    deadline = time.monotonic() + timeout
-    while any(client.updates == 0 for client in clients):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f'no updates within {timeout:.0f} s')
-        await asyncio.sleep(0.02)
-
-
-def _cdf(curve_ms: list) -> list:
-    """(latency, percentile) points of a curve stored at CURVE_PERCENTILES."""
-    return [[value, q] for value, q in zip(curve_ms, CURVE_PERCENTILES) if value is not None]
+    await harness.wait_until(lambda: all(client.updates for client in clients), timeout,
+                             'not every client got an update', period=0.02)
 
 
 def _ms(values_us: list) -> list:
@@ -194,7 +185,7 @@ async def fanout(ctx: Context) -> Result:
             row(case, 'latency p99', 'ms', by_impl, 'latency_p99_ms', better='lower'),
             row(case, 'client process CPU', '% core', by_impl, 'client_process_cpu_pct'),
         ]
-        curves.update({f'fanout {impl} {case}': _cdf(values['curve_ms'])
+        curves.update({f'fanout {impl} {case}': harness.cdf(values['curve_ms'])
                        for impl, values in by_impl.items()})
     return Result(
         params={'keys': keys, 'rate_hz': rate, 'window_s': window,
@@ -231,17 +222,20 @@ async def slow(ctx: Context) -> Result:
                 await _wait_for_updates(peers, 15)
                 for peer in peers:
                     peer.reset()
-                rss = harness.RssSampler(server.pid).start()
+                rss = harness.Sampler(functools.partial(harness.rss_mb, server.pid),
+                                      period=0.5).start()
                 cpu = CpuWindow(server.pid).start()
                 state = await server.read_state(duration + 30)
                 cpu.stop()
-                samples = await rss.stop()
+                rss_samples = await rss.stop()
                 latencies = [value for peer in peers for value in peer.latencies_us]
                 updates = sum(peer.updates for peer in peers) / normal / cpu.wall
                 caught_up = await laggard.drain(state['last'], drain_timeout) if laggard else {}
             finally:
                 await close_all(peers + ([laggard] if laggard else []))
         p50, p99, worst = _ms(harness.percentiles(latencies, (50, 99, 100)))
+        started = rss_samples[0][0]
+        samples = [(round(when - started, 2), round(value, 2)) for when, value in rss_samples]
         mib = [value for _t, value in samples]
         dropped = [queue['closed_at_s'] for queue in state['queues']
                    if queue['closed_at_s'] is not None]
@@ -286,7 +280,7 @@ async def slow(ctx: Context) -> Result:
                     better='lower'),
             ]
         for impl, values in by_impl.items():
-            series['latency'][f'slow {impl} {case}'] = _cdf(values['curve_ms'])
+            series['latency'][f'slow {impl} {case}'] = harness.cdf(values['curve_ms'])
             series['rss'][f'{impl} {case}'] = values['rss_samples']
     return Result(
         params={'normal_clients': normal, 'keys': keys, 'rate_hz': rate,

@@ -16,68 +16,28 @@
 Message builders and element probes for the converter tests.
 
 ``marker(...)`` and friends return ``types.SimpleNamespace`` trees with the fields and
-defaults of the real messages. ``to_real(plain, 'pkg/msg/Type')`` copies such a tree into
-the real message class, skipping the test when the message package is not importable,
-so one test can run against both. ``three_euler_matrix``, ``node_matrix`` and ``span``
-redo in numpy what three.js does with an element's props, to check where things end up.
+defaults of the real messages (built by :mod:`vuer_ros.testing`, which the benchmarks
+share). ``to_real(plain, 'pkg/msg/Type')`` copies such a tree into the real message class,
+skipping the test when the message package is not importable, so one test can run against
+both. ``three_euler_matrix``, ``node_matrix`` and ``span`` redo in numpy what three.js
+does with an element's props, to check where things end up.
 """
 
 import math
-from types import SimpleNamespace as Plain
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pytest
 
+from vuer_ros import testing
+from vuer_ros.testing import header, Plain, pose, quat, vec
+
 _NO_MESSAGES = 'ROS message packages are not importable (source ROS 2 or use the kilted venv)'
-_FLOAT_TYPES = {'float', 'double', 'float32', 'float64'}
 
 
-def vec(x: float = 0.0, y: float = 0.0, z: float = 0.0) -> Plain:
-    """Point or Vector3."""
-    return Plain(x=x, y=y, z=z)
-
-
-def quat(x: float = 0.0, y: float = 0.0, z: float = 0.0, w: float = 1.0) -> Plain:
-    """Quaternion, (x, y, z, w) like ROS."""
-    return Plain(x=x, y=y, z=z, w=w)
-
-
-def rgba(r: float = 0.0, g: float = 0.0, b: float = 0.0, a: float = 0.0) -> Plain:
-    """std_msgs ColorRGBA."""
-    return Plain(r=r, g=g, b=b, a=a)
-
-
-def header(frame_id: str = 'map') -> Plain:
-    """std_msgs Header."""
-    return Plain(frame_id=frame_id, stamp=Plain(sec=0, nanosec=0))
-
-
-def pose(position: Sequence[float] = (0.0, 0.0, 0.0),
-         orientation: Sequence[float] = (0.0, 0.0, 0.0, 1.0)) -> Plain:
-    """geometry_msgs Pose."""
-    return Plain(position=vec(*position), orientation=quat(*orientation))
-
-
-def marker(kind: int, *, ns: str = 'test', marker_id: int = 0, frame_id: str = 'map',
-           position: Sequence[float] = (0.0, 0.0, 0.0),
-           orientation: Sequence[float] = (0.0, 0.0, 0.0, 1.0),
-           scale: Sequence[float] = (1.0, 1.0, 1.0),
-           color: Sequence[float] = (1.0, 0.0, 0.0, 1.0),
-           points: Iterable[Sequence[float]] = (), colors: Iterable[Sequence[float]] = (),
-           text: str = '', mesh_resource: str = '', mesh_use_embedded_materials: bool = False,
-           mesh_filename: str = '', lifetime: tuple[int, int] = (0, 0),
-           frame_locked: bool = False, action: int = 0) -> Plain:
-    """visualization_msgs Marker of type ``kind``."""
-    return Plain(
-        header=header(frame_id), ns=ns, id=marker_id, type=kind, action=action,
-        pose=pose(position, orientation), scale=vec(*scale), color=rgba(*color),
-        lifetime=Plain(sec=lifetime[0], nanosec=lifetime[1]), frame_locked=frame_locked,
-        points=[vec(*p) for p in points], colors=[rgba(*c) for c in colors], text=text,
-        texture_resource='', texture=Plain(header=header(''), format='', data=[]),
-        uv_coordinates=[], mesh_resource=mesh_resource,
-        mesh_file=Plain(filename=mesh_filename, data=[]),
-        mesh_use_embedded_materials=mesh_use_embedded_materials)
+def marker(kind: int, **fields: Any) -> Plain:
+    """visualization_msgs Marker of type ``kind``, as plain objects (see ``testing.marker``)."""
+    return testing.marker(kind, plain=True, **fields)
 
 
 def pose_stamped(position: Sequence[float] = (0.0, 0.0, 0.0),
@@ -97,36 +57,9 @@ def transform_stamped(parent: str, child: str,
 
 def message_class(type_name: str) -> Any:
     """Import the real message class 'pkg/msg/Type', or skip the test if that fails."""
-    package, _, name = type_name.replace('/msg/', '/').partition('/')
-    module = pytest.importorskip(f'{package}.msg', reason=_NO_MESSAGES)
-    return getattr(module, name)
-
-
-def _element_type(field_type: str) -> Optional[str]:
-    """'sequence<pkg/Type>' or 'pkg/Type[3]' -> 'pkg/Type'; None for plain types."""
-    inner = field_type
-    if inner.startswith('sequence<'):
-        inner = inner[len('sequence<'):].split('>', 1)[0].split(',', 1)[0]
-    inner = inner.split('[', 1)[0]
-    return inner if '/' in inner else None
-
-
-def _fill(message: Any, plain: Plain) -> Any:
-    for name, field_type in message.get_fields_and_field_types().items():
-        if not hasattr(plain, name):
-            continue
-        value = getattr(plain, name)
-        nested = _element_type(field_type)
-        if nested is None:
-            if field_type in _FLOAT_TYPES:
-                value = float(value)
-            setattr(message, name, value)
-        elif isinstance(value, list):
-            cls = message_class(nested)
-            setattr(message, name, [_fill(cls(), item) for item in value])
-        else:
-            _fill(getattr(message, name), value)
-    return message
+    package = type_name.partition('/')[0]
+    pytest.importorskip(f'{package}.msg', reason=_NO_MESSAGES)
+    return testing.message_class(type_name)
 
 
 def to_real(plain: Plain, type_name: str) -> Any:
@@ -135,7 +68,7 @@ def to_real(plain: Plain, type_name: str) -> Any:
 
     Skips the calling test when the message package cannot be imported.
     """
-    return _fill(message_class(type_name)(), plain)
+    return testing.to_message(plain, message_class(type_name)())
 
 
 # -- what three.js makes of serialized elements ------------------------------------------

@@ -31,7 +31,6 @@ import os
 from pathlib import Path
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -45,6 +44,7 @@ import pytest
 from vuer_ros import Vuer
 from vuer_ros.client_assets import default_font_url
 from vuer_ros.schemas import Box, Group
+from vuer_ros.testing import free_port
 
 require_browser()
 
@@ -70,19 +70,13 @@ TEXT_BLUE = (15, 15, 70)
 DEMO_MARKERS = [*(('row', i) for i in range(13)), *(('robot', i) for i in (13, 14, 15)),
                 ('pulse', 16)]
 DEMO_KEYS = {f'marker:/visualization_marker:{ns}:{i}' for ns, i in DEMO_MARKERS} | {
-    'frame:base_link', 'path:/demo/path', 'pose:/demo/goal'}
+    'axes:base_link', '/visualization_marker', '/demo/odom', 'path:/demo/path',
+    'pose:/demo/goal'}
 
 
 def ros_to_three(x: float, y: float, z: float) -> tuple[float, float, float]:
     """Where ROS (x, y, z) appears in the client's Y-up world."""
     return x, z, -y
-
-
-def free_port() -> int:
-    """Return a TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
 
 
 class Process:

@@ -21,7 +21,6 @@ them this module is skipped and says so.
 
 import os
 from pathlib import Path
-import socket
 import sys
 import time
 import unittest
@@ -41,12 +40,7 @@ from launch.launch_description_sources import PythonLaunchDescriptionSource  # n
 import launch_testing.actions  # noqa: E402
 import launch_testing.asserts  # noqa: E402
 
-
-def free_port() -> int:
-    """Return a TCP port nobody listens on now."""
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
+from vuer_ros.testing import free_port  # noqa: E402
 
 
 PORT = free_port()

@@ -25,7 +25,6 @@ as the element-level parity tests.
 
 import asyncio
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ import pytest
 
 from test_schemas import Spec, wire as through_msgpack, with_listed_differences
 from vuer_ros import schemas, Vuer, VuerSession, wire
+from vuer_ros.testing import free_port
 from wire_client import WireClient
 
 _NOT_INSTALLED = 'the reference vuer==0.1.6 is not installed (pip install vuer==0.1.6)'
@@ -297,12 +297,6 @@ async def main(session):
 
 app.start()
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
 
 
 async def first_upsert(url: str) -> dict:

@@ -24,24 +24,17 @@ import math
 import os
 from pathlib import Path
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 import vuer_ros
+from vuer_ros.testing import free_port
 from wire_client import WireClient
 
 EXAMPLE = Path(__file__).resolve().parent.parent / 'examples' / 'async_programming.py'
 SEED = Path(__file__).resolve().parent.parent.parent / 'shared' / 'seed' / \
     'async_programming.md'
-
-
-def free_port() -> int:
-    """Return a TCP port nobody listens on now."""
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
 
 
 def test_example_differs_from_the_seed_only_in_its_imports():
