@@ -21,6 +21,7 @@ the frames the browser client gets.
 """
 
 import asyncio
+import contextlib
 import math
 import os
 from pathlib import Path
@@ -40,9 +41,10 @@ from rclpy.node import Node  # noqa: E402
 from std_msgs.msg import String  # noqa: E402
 from visualization_msgs.msg import Marker, MarkerArray  # noqa: E402
 
-from vuer_ros.ros.bridge_node import VuerBridge  # noqa: E402
-from vuer_ros.ros.config import ConfigError, PARAMETERS  # noqa: E402
-from vuer_ros.ros.executor_bridge import ExecutorBridge  # noqa: E402
+from vuer_ros import testing  # noqa: E402
+from vuer_ros.ros.bridge_node import DISCOVERY_PERIOD, VuerBridge  # noqa: E402
+from vuer_ros.ros.executor import ExecutorBridge  # noqa: E402
+from vuer_ros.settings import ConfigError, parameters  # noqa: E402
 from wire_client import WireClient  # noqa: E402
 
 pytestmark = pytest.mark.ros
@@ -81,12 +83,13 @@ class Rig:
         return await client.connect()
 
 
-@pytest.fixture
-async def rig(ros_context):
+@contextlib.asynccontextmanager
+async def running_bridge(ros_context, **overrides):
+    """Run the bridge node with a publisher node and a started server; yield the Rig."""
     overrides = {
         'host': '127.0.0.1', 'port': 0, 'fixed_frame': 'map', 'frame_axes': 0.0,
         'transform_topics': ['/test/transforms'], 'pose_topics': ['/test/pose'],
-        'path_topics': ['/test/path'], 'max_rate': 0.0,
+        'path_topics': ['/test/path'], 'max_rate': 0.0, **overrides,
     }
     node = VuerBridge(overrides=overrides, context=ros_context)
     publisher = Node('test_publisher', context=ros_context)
@@ -107,19 +110,18 @@ async def rig(ros_context):
         publisher.destroy_node()
 
 
-def marker(kind: int, marker_id: int, *, ns: str = 'test', frame: str = 'map',
-           action: int = Marker.ADD, x: float = 0.0, lifetime: float = 0.0,
-           frame_locked: bool = False, **fields) -> Marker:
-    message = Marker()
-    message.header.frame_id = frame
-    message.ns, message.id, message.type, message.action = ns, marker_id, kind, action
-    message.pose.position.x = x
-    message.pose.orientation.w = 1.0
-    message.scale.x = message.scale.y = message.scale.z = 0.5
-    message.color.r = message.color.a = 1.0
-    message.lifetime.sec = int(lifetime)
-    message.lifetime.nanosec = int((lifetime % 1) * 1e9)
-    message.frame_locked = frame_locked
+@pytest.fixture
+async def rig(ros_context):
+    async with running_bridge(ros_context) as running:
+        yield running
+
+
+def marker(kind: int, marker_id: int, *, frame: str = 'map', x: float = 0.0,
+           lifetime: float = 0.0, **fields) -> Marker:
+    """Half-metre marker ``x`` m along its frame's x axis; ``fields`` are set as given."""
+    message = testing.marker(kind, marker_id=marker_id, frame_id=frame,
+                             position=(x, 0.0, 0.0), scale=(0.5, 0.5, 0.5),
+                             lifetime=(int(lifetime), int((lifetime % 1) * 1e9)))
     for name, value in fields.items():
         setattr(message, name, value)
     return message
@@ -141,8 +143,10 @@ async def test_marker_array_arrives_as_upserts_in_the_fixed_frame(rig):
     assert view[key('test', 1)]['position'] == [1.0, 0.0, 0.0]
     assert view[key('test', 1) + '/box']['args'][:3] == [0.5, 0.5, 0.5]
     assert view[key('test', 3) + '/text']['children'] == ['hello']
-    assert {client.parents()[key('test', i)] for i in (1, 2, 3)} == {'frame:map'}
-    assert client.parents()['frame:map'] == 'ros-root'
+    group = '/visualization_marker'   # a Marker topic and its _array are one display
+    assert {client.parents()[key('test', i)] for i in (1, 2, 3)} == {f'{group}@map'}
+    assert client.parents()[f'{group}@map'] == group
+    assert client.parents()[group] == 'ros-root'
 
 
 async def test_delete_deleteall_and_lifetime_remove_markers(rig):
@@ -172,7 +176,7 @@ async def test_late_joiner_gets_the_whole_scene(rig):
     view = await late.wait_for(
         lambda f: key('test', 19) in late.upserted() and late.upserted())
     assert all(key('test', i) in view for i in range(20))
-    assert 'ros-root' in view and 'frame:map' in view
+    assert 'ros-root' in view and '/visualization_marker@map' in view
 
 
 async def test_message_in_unknown_frame_waits_for_its_transform(rig):
@@ -188,15 +192,16 @@ async def test_message_in_unknown_frame_waits_for_its_transform(rig):
     transform.transform.rotation.w = 1.0
     await rig.publish(TransformStamped, '/test/transforms', transform)
     await client.wait_for(lambda f: key('test', 5) in client.upserted())
-    assert client.parents()[key('test', 5)] == 'frame:base_link'
-    assert client.upserted()['frame:base_link']['position'] == [3.0, 0.0, 0.0]
+    group = '/visualization_marker@base_link'
+    assert client.parents()[key('test', 5)] == group
+    assert client.upserted()[group]['position'] == [3.0, 0.0, 0.0]
     # A transform update moves the frame without touching what hangs in it.
     transform.transform.translation.x = 4.0
     await rig.publish(TransformStamped, '/test/transforms', transform)
     await client.wait_for(
-        lambda f: client.upserted()['frame:base_link']['position'] == [4.0, 0.0, 0.0])
+        lambda f: client.upserted()[group]['position'] == [4.0, 0.0, 0.0])
     last = [n for fr in client.frames if fr['etype'] == 'UPSERT' for n in fr['data']['nodes']
-            if n['key'] == 'frame:base_link'][-1]
+            if n['key'] == group][-1]
     assert 'children' not in last, "a frame update must not wipe the frame's children"
 
 
@@ -244,15 +249,57 @@ async def test_click_in_the_viewer_is_published_on_ros(rig):
     assert message.data == 'marker:/visualization_marker:test:1'
 
 
+async def test_auto_topics_show_every_displayable_topic_in_its_own_group(ros_context):
+    async with running_bridge(ros_context, topic_denylist=['/secret/.*']) as rig:
+        client = await rig.client()
+        pose = PoseStamped()
+        pose.header.frame_id = 'map'
+        pose.pose.position.x = 2.0
+        pose.pose.orientation.w = 1.0
+        found = rig.pub(PoseStamped, '/found/pose')
+        hidden = rig.pub(PoseStamped, '/secret/pose')
+        rig.pub(String, '/found/chatter')   # no display for String: listed, not shown
+
+        for _ in range(150):   # discovery scans the graph every DISCOVERY_PERIOD
+            found.publish(pose)
+            hidden.publish(pose)
+            if 'pose:/found/pose' in client.upserted():
+                break
+            await asyncio.sleep(0.1)
+        assert client.parents()['pose:/found/pose'] == '/found/pose@map'
+        assert client.parents()['/found/pose'] == 'ros-root'
+        assert client.upserted()['pose:/found/pose']['position'] == [2.0, 0.0, 0.0]
+        assert set(rig.node.shown_topics) >= {'/found/pose', '/visualization_marker'}
+        assert '/secret/pose' not in rig.node.shown_topics
+        assert '/found/chatter' not in rig.node.shown_topics
+        # The publisher goes: the bridge stops listening and keeps what was drawn.
+        rig.publisher.destroy_publisher(found)
+        for _ in range(100):
+            if '/found/pose' not in rig.node.shown_topics:
+                break
+            await asyncio.sleep(0.1)
+        assert '/found/pose' not in rig.node.shown_topics
+        assert 'pose:/found/pose' in client.upserted()
+
+
+async def test_auto_topics_off_shows_only_configured_topics(ros_context):
+    async with running_bridge(ros_context, auto_topics=False) as rig:
+        rig.pub(PoseStamped, '/found/pose').publish(PoseStamped())
+        await asyncio.sleep(2 * DISCOVERY_PERIOD)
+        assert '/found/pose' not in rig.node.shown_topics
+        assert '/test/pose' in rig.node.shown_topics
+
+
 def test_every_parameter_has_a_description_and_is_read_only(ros_context):
     node = VuerBridge(overrides={'port': 0}, context=ros_context, node_name='describe_me')
     try:
-        for name in PARAMETERS:
-            descriptor = node.describe_parameter(name)
-            assert descriptor.description, name
-            assert descriptor.read_only, name
+        for param in parameters():
+            descriptor = node.describe_parameter(param.name)
+            assert descriptor.description == param.description, param.name
+            assert descriptor.read_only, param.name
         assert node.get_parameter('port').value == 0
-        assert node.config.topics['marker_topics'] == ('/visualization_marker',)
+        assert node.describe_parameter('port').integer_range[0].to_value == 65535
+        assert node.settings['marker_topics'] == ('/visualization_marker',)
     finally:
         node.destroy_node()
 
@@ -295,8 +342,8 @@ def test_string_list_parameters_from_outside_are_accepted(ros_context):
                       parameter_overrides=[Parameter('pose_topics', value=['/a', '/b']),
                                            Parameter('static_frames', value=[''])])
     try:
-        assert node.config.topics['pose_topics'] == ('/a', '/b')
-        assert node.config.static_frames == ()
+        assert node.settings['pose_topics'] == ('/a', '/b')
+        assert node.settings.static_frames == ()
         assert node.get_parameter('mesh_roots').type_ == Parameter.Type.STRING_ARRAY
     finally:
         node.destroy_node()
@@ -358,5 +405,5 @@ def test_demo_publisher_and_bridge_run_together():
         process.wait(timeout=10)
     types = {key_.split(':')[3] for key_ in view if key_.startswith('marker:/visualization')}
     assert {str(i) for i in range(13)} <= types, 'a marker of every type'
-    assert {'frame:base_link', 'odometry:/demo/odom', 'path:/demo/path',
+    assert {'axes:base_link', 'odometry:/demo/odom', 'path:/demo/path',
             'pose_array:/demo/particles', 'pose:/demo/goal'} <= set(view)
