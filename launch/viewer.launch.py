@@ -41,9 +41,10 @@ VALUE_TYPES = {list: List[str]}
 
 def _bridge(context: LaunchContext) -> List[Node]:
     """Start vuer_bridge with the config file, then the demo's topics, then given arguments."""
-    given = {name: ParameterValue(value, value_type=VALUE_TYPES.get(kind, kind))
+    given = {name: ParameterValue(LaunchConfiguration(name),
+                                  value_type=VALUE_TYPES.get(kind, kind))
              for name, kind, _ in launch_arguments()
-             if (value := LaunchConfiguration(name).perform(context))}
+             if LaunchConfiguration(name).perform(context)}
     demo = LaunchConfiguration('demo').perform(context).lower() in ('true', '1', 'yes')
     return [Node(
         package='vuer_ros',

@@ -25,11 +25,12 @@ import struct
 
 from geometry_msgs.msg import Point, Pose, PoseArray, PoseStamped, TransformStamped
 from nav_msgs.msg import Odometry, Path
-import rclpy
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile
 from std_msgs.msg import ColorRGBA
 from visualization_msgs.msg import Marker, MarkerArray
+
+from vuer_ros.ros.executor import ExecutorBridge, run_with_ros
 
 #: Bridge parameters of the demo: the topics it publishes on.
 DEMO_OVERRIDES = {
@@ -238,14 +239,18 @@ class DemoPublisher(Node):
 
 
 def main(args: list[str] | None = None) -> None:
-    """Run the demo publisher alone (the bridge's --demo mode runs it in-process)."""
-    from rclpy.executors import ExternalShutdownException
-    rclpy.init(args=args)
-    node = DemoPublisher()
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    """
+    Run the demo publisher alone (the bridge's demo mode runs it in-process).
+
+    Through run_with_ros, as the bridge: Ctrl-C and ros2 launch's SIGINT end it without
+    a traceback (rclpy's own handler would shut the context down under the node).
+    """
+    async def publish() -> None:
+        node = DemoPublisher()
+        try:
+            async with ExecutorBridge(node) as bridge:
+                await bridge.wait_stopped()
+        finally:
+            node.destroy_node()
+
+    run_with_ros(publish, args=args)
