@@ -13,7 +13,7 @@
 # limitations under the License.
 
 """
-Shared test setup: ROS isolation, and a ROS context for the tests that need one.
+Shared test setup: ROS isolation, a ROS context, and a Vuer app on a free loopback port.
 
 ROS reads ``ROS_DOMAIN_ID`` and ``ROS_AUTOMATIC_DISCOVERY_RANGE`` when it initialises, so
 they are set here, when pytest imports this file, before any test module imports rclpy.
@@ -26,7 +26,7 @@ Subprocesses started by tests inherit both variables.
 import os
 import random
 from types import ModuleType
-from typing import Iterator, List
+from typing import AsyncIterator, Iterator, List
 
 import pytest
 
@@ -75,3 +75,24 @@ def ros_context() -> Iterator[object]:
     rclpy.init(context=context)
     yield context
     rclpy.try_shutdown(context=context)
+
+
+@pytest.fixture
+async def loopback_app() -> AsyncIterator[object]:
+    """
+    Give a Vuer app on a free port of 127.0.0.1, not started yet; stopped after the test.
+
+    Tests register handlers, routes or lifespans first, then ``await app.start_server()``.
+    """
+    from vuer_ros import Vuer
+
+    app = Vuer(host='127.0.0.1', port=0)
+    yield app
+    await app.stop_server()
+
+
+@pytest.fixture
+async def served_app(loopback_app: object) -> object:
+    """Give :func:`loopback_app` already serving."""
+    await loopback_app.start_server()
+    return loopback_app

@@ -35,13 +35,12 @@ import subprocess
 import sys
 import threading
 import time
-from typing import AsyncIterator, Iterator, Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 from browser import Blob, BrowserClient, open_client, require_browser
 from conftest import require_ros
 import pytest
 
-from vuer_ros import Vuer
 from vuer_ros.client_assets import default_font_url
 from vuer_ros.schemas import Box, Group
 from vuer_ros.testing import free_port
@@ -336,22 +335,14 @@ async def test_a_late_tab_shows_the_same_scene_as_the_first(demo):
 
 # -- 4., 5. An app in this process ------------------------------------------------------------
 
-@pytest.fixture
-async def app() -> AsyncIterator[Vuer]:
-    """Serve a Vuer app from the test's event loop on a free port of 127.0.0.1."""
-    server = Vuer(host='127.0.0.1', port=0)
-    await server.start_server()
-    yield server
-    await server.stop_server()
-
-
 def box(key: str, colour: str, x: float) -> Box:
     """Make an unlit 0.5 m box standing on the floor at three (x, 0.25, 0)."""
     return Box(key=key, args=[0.5, 0.5, 0.5], position=[x, 0.25, 0], materialType='basic',
                material={'color': colour})
 
 
-async def test_a_frame_group_that_becomes_empty_keeps_taking_children(app):
+async def test_a_frame_group_that_becomes_empty_keeps_taking_children(served_app):
+    app = served_app
     # The client prunes childless nodes tagged 'group' after every REMOVE; frame groups
     # are VuerGroups so a frame whose last marker went away still exists for the next one.
     app.upsert @ Group(key='frame:a', position=[0.5, 0, 0])
@@ -373,7 +364,8 @@ async def test_a_frame_group_that_becomes_empty_keeps_taking_children(app):
         assert_client_healthy(client)
 
 
-async def test_malformed_elements_never_reach_the_client(app, caplog):
+async def test_malformed_elements_never_reach_the_client(served_app, caplog):
+    app = served_app
     caplog.set_level(logging.ERROR, logger='vuer_ros.server')
     async with open_client(app.port) as client:
         app.upsert @ box('good-1', '#ff0000', -1.0)

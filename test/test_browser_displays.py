@@ -21,13 +21,11 @@ or Playwright is missing (CI installs both).
 """
 
 from pathlib import Path
-from typing import AsyncIterator
 
 from browser import open_client
 from msg_factory import marker
 import pytest
 
-from vuer_ros import Vuer
 from vuer_ros.convert import markers as mk
 from vuer_ros.displays.host import DisplayHost
 from vuer_ros.displays.markers import MarkerDisplay
@@ -53,16 +51,8 @@ _CLICK_EYE_JS = """
 """
 
 
-@pytest.fixture
-async def app() -> AsyncIterator[Vuer]:
-    """Serve a Vuer app on a free port of 127.0.0.1, drawn on by the displays."""
-    server = Vuer(host='127.0.0.1', port=0)
-    await server.start_server()
-    yield server
-    await server.stop_server()
-
-
-async def test_each_topic_is_a_group_its_eye_icon_hides(app):
+async def test_each_topic_is_a_group_its_eye_icon_hides(served_app):
+    app = served_app
     host = DisplayHost(app, settings_from_values({'frame_axes': 0.0}))
     host.start()
     for topic, x, colour in (('/red_markers', -1.0, (1, 0, 0, 1)),

@@ -190,14 +190,6 @@ def test_binary_payloads_travel_as_bin_in_both():
 # -- 2. the reference's Python client against our server ---------------------------------
 
 @pytest.fixture
-async def our_server():
-    """Give our server on a free loopback port (started by the test), stopped after."""
-    app = Vuer(host='127.0.0.1', port=0)
-    yield app
-    await app.stop_server()
-
-
-@pytest.fixture
 async def reference_peer():
     """Connect the reference's ``VuerClient`` (it sends INIT) to a server; close after."""
     connected = []
@@ -226,8 +218,8 @@ async def upserted_by(client: Any, keys: set[str]) -> dict[str, dict]:
 
 
 async def test_reference_client_gets_upserts_and_its_events_reach_handlers(
-        our_server, reference_peer):
-    app = our_server
+        loopback_app, reference_peer):
+    app = loopback_app
     sessions: list[VuerSession] = []
     received: asyncio.Queue = asyncio.Queue()
 
@@ -260,8 +252,8 @@ async def test_reference_client_gets_upserts_and_its_events_reach_handlers(
     assert (await upserted_by(client, {'shared'}))['shared'] == expected_nodes(shared)['shared']
 
 
-async def test_spawn_filters_take_the_reference_wildcards(our_server, reference_peer):
-    app = our_server
+async def test_spawn_filters_take_the_reference_wildcards(loopback_app, reference_peer):
+    app = loopback_app
     ran = asyncio.get_running_loop().create_future()
 
     @app.spawn(client='py*')

@@ -28,22 +28,6 @@ from wire_client import WireClient
 
 
 @pytest.fixture
-async def server():
-    """Give a server on a free loopback port, stopped after the test."""
-    app = Vuer(host='127.0.0.1', port=0)
-    started = []
-
-    async def start() -> Vuer:
-        await app.start_server()
-        started.append(app)
-        return app
-
-    yield app, start
-    if started:
-        await app.stop_server()
-
-
-@pytest.fixture
 async def clients():
     """Websocket clients closed after the test."""
     made: list[WireClient] = []
@@ -71,8 +55,8 @@ async def wait_until(condition, timeout: float = 5.0) -> None:
     raise TimeoutError('condition not met')
 
 
-async def test_spawn_runs_after_init_and_upserts_reach_client(server, clients):
-    app, start = server
+async def test_spawn_runs_after_init_and_upserts_reach_client(loopback_app, clients):
+    app = loopback_app
     seen: list[VuerSession] = []
 
     @app.spawn
@@ -81,7 +65,7 @@ async def test_spawn_runs_after_init_and_upserts_reach_client(server, clients):
         session.upsert @ Box(key='b', args=[1, 2, 3], color='red')
         await session.forever()
 
-    await start()
+    await app.start_server()
     client = await clients(app, init=False)
     await asyncio.sleep(0.2)
     assert seen == [], 'the handler must wait for INIT'
@@ -92,8 +76,8 @@ async def test_spawn_runs_after_init_and_upserts_reach_client(server, clients):
     assert seen[0].init == {'client': 'browser'}
 
 
-async def test_spawn_filters_pick_the_matching_handler(server, clients):
-    app, start = server
+async def test_spawn_filters_pick_the_matching_handler(loopback_app, clients):
+    app = loopback_app
     ran: list[str] = []
 
     @app.spawn(client='python')
@@ -105,14 +89,14 @@ async def test_spawn_filters_pick_the_matching_handler(server, clients):
         ran.append('test')
         await session.forever()
 
-    await start()
+    await app.start_server()
     await clients(app)
     await asyncio.sleep(0.3)
     assert ran == ['test']
 
 
-async def test_call_forms_and_parent(server, clients):
-    app, start = server
+async def test_call_forms_and_parent(loopback_app, clients):
+    app = loopback_app
 
     @app.spawn
     async def main(session):
@@ -124,7 +108,7 @@ async def test_call_forms_and_parent(server, clients):
         session.remove(['added'])
         await session.forever()
 
-    await start()
+    await app.start_server()
     client = await clients(app)
     await client.wait_for(lambda frames: etypes(frames).count('REMOVE') == 2)
     frames = client.frames
@@ -140,8 +124,8 @@ async def test_call_forms_and_parent(server, clients):
     assert all(isinstance(frame['ts'], int) for frame in frames)
 
 
-async def test_handlers_till_and_decorator(server, clients):
-    app, start = server
+async def test_handlers_till_and_decorator(loopback_app, clients):
+    app = loopback_app
     clicks: list[str] = []
     got: list = []
 
@@ -159,7 +143,7 @@ async def test_handlers_till_and_decorator(server, clients):
         got.append('timed out')
         await session.forever()
 
-    await start()
+    await app.start_server()
     client = await clients(app)
     await asyncio.sleep(0.1)
     await client.send('ON_CLICK', {'key': 'box'})
@@ -174,8 +158,8 @@ async def test_handlers_till_and_decorator(server, clients):
     assert sorted(clicks) == ['box', 'camera', 'marker'], 'removed handler must not run again'
 
 
-async def test_one_function_registered_twice_is_two_registrations(server, clients):
-    app, start = server
+async def test_one_function_registered_twice_is_two_registrations(loopback_app, clients):
+    app = loopback_app
     calls: list = []
 
     def on_click(event, session):
@@ -183,7 +167,7 @@ async def test_one_function_registered_twice_is_two_registrations(server, client
 
     remove_first = app.add_handler('ON_CLICK', on_click)
     app.add_handler('ON_CLICK', on_click)
-    await start()
+    await app.start_server()
     client = await clients(app)
     await client.send('ON_CLICK', 1)
     await wait_until(lambda: len(calls) == 2)
@@ -206,8 +190,8 @@ def recorded_lifespan(app: Vuer, name: str, log: list):
     return lifespan
 
 
-async def test_lifespans_wrap_serving_entered_in_order_exited_in_reverse(server, clients):
-    app, start = server
+async def test_lifespans_wrap_serving_entered_in_order_exited_in_reverse(loopback_app, clients):
+    app = loopback_app
     log: list = []
     app.add_lifespan(recorded_lifespan(app, 'a', log))
     second = recorded_lifespan(app, 'b', log)
@@ -220,7 +204,7 @@ async def test_lifespans_wrap_serving_entered_in_order_exited_in_reverse(server,
         await asyncio.sleep(0.05)  # cleanup after the client left
         log.append(('handler done', None))
 
-    await start()
+    await app.start_server()
     with pytest.raises(RuntimeError):
         app.add_lifespan(recorded_lifespan(app, 'late', log))
     await clients(app)
@@ -231,8 +215,8 @@ async def test_lifespans_wrap_serving_entered_in_order_exited_in_reverse(server,
                    ('exit b', 0), ('exit a', 0)], 'entered before listening, left after'
 
 
-async def test_a_lifespan_that_fails_to_enter_stops_the_start(server):
-    app, start = server
+async def test_a_lifespan_that_fails_to_enter_stops_the_start(loopback_app):
+    app = loopback_app
     log: list = []
 
     @asynccontextmanager
@@ -244,15 +228,15 @@ async def test_a_lifespan_that_fails_to_enter_stops_the_start(server):
     app.add_lifespan(broken)
     app.add_lifespan(recorded_lifespan(app, 'c', log))
     with pytest.raises(RuntimeError, match='no ROS here'):
-        await start()
+        await app.start_server()
     assert log == [('enter a', False), ('exit a', 0)]
     assert not app.transport.running
     await app.stop_server()  # nothing to stop
     assert log == [('enter a', False), ('exit a', 0)]
 
 
-async def test_tasks_are_cancelled_when_the_session_closes(server, clients):
-    app, start = server
+async def test_tasks_are_cancelled_when_the_session_closes(loopback_app, clients):
+    app = loopback_app
     tasks: list[asyncio.Task] = []
     forever_returned = asyncio.Event()
 
@@ -262,7 +246,7 @@ async def test_tasks_are_cancelled_when_the_session_closes(server, clients):
         await session.forever()
         forever_returned.set()
 
-    await start()
+    await app.start_server()
     client = await clients(app)
     while not tasks:
         await asyncio.sleep(0.02)
@@ -273,22 +257,22 @@ async def test_tasks_are_cancelled_when_the_session_closes(server, clients):
     assert not app.sessions
 
 
-async def test_session_closes_when_handler_returns(server, clients):
-    app, start = server
+async def test_session_closes_when_handler_returns(loopback_app, clients):
+    app = loopback_app
 
     @app.spawn
     async def main(session):
         session.upsert @ Box(key='once')
 
-    await start()
+    await app.start_server()
     client = await clients(app)
     assert await client.wait_closed() == WSCloseCode.OK
     assert 'once' in client.upserted()
 
 
-async def test_shared_scene_reaches_everyone_and_late_joiners(server, clients):
-    app, start = server
-    await start()
+async def test_shared_scene_reaches_everyone_and_late_joiners(loopback_app, clients):
+    app = loopback_app
+    await app.start_server()
     early = await clients(app)
     app.upsert @ group(key='frame:map')
     app.upsert(Box(key='robot', position=[1, 0, 0]), to='frame:map')
@@ -305,9 +289,9 @@ async def test_shared_scene_reaches_everyone_and_late_joiners(server, clients):
     assert set(early.upserted()) == {'frame:map', 'robot'}
 
 
-async def test_upserts_of_one_key_coalesce_but_structure_is_kept(server, clients):
-    app, start = server
-    await start()
+async def test_upserts_of_one_key_coalesce_but_structure_is_kept(loopback_app, clients):
+    app = loopback_app
+    await app.start_server()
     client = await clients(app, read=False)
     await asyncio.sleep(0.1)
     # Nothing can be sent while the loop does not run, so all of this waits together.
@@ -326,10 +310,10 @@ async def test_upserts_of_one_key_coalesce_but_structure_is_kept(server, clients
     assert order[-2] == ('REMOVE', ['moving'])
 
 
-async def test_stalled_client_is_resynced_and_others_unaffected(server, clients):
-    app, start = server
+async def test_stalled_client_is_resynced_and_others_unaffected(loopback_app, clients):
+    app = loopback_app
     app.client_byte_limit = 256 * 1024
-    await start()
+    await app.start_server()
     stalled = await clients(app, read=False)
     await asyncio.sleep(0.1)
     stalled_session = next(iter(app.sessions))
@@ -355,9 +339,9 @@ async def test_stalled_client_is_resynced_and_others_unaffected(server, clients)
     assert stalled.upserted()['box-399']['name'] == payload
 
 
-async def test_bad_frames_close_only_that_connection(server, clients, caplog):
-    app, start = server
-    await start()
+async def test_bad_frames_close_only_that_connection(loopback_app, clients, caplog):
+    app = loopback_app
+    await app.start_server()
     good = await clients(app)
     cases = [b'\xc1\xc1 not msgpack', msgpack.packb([1, 2, 3]), msgpack.packb({'ts': 1}),
              msgpack.packb({'etype': 'X', 'ts': 'yesterday'}), 'a text frame']
@@ -376,20 +360,20 @@ async def test_bad_frames_close_only_that_connection(server, clients, caplog):
     await good.wait_for(lambda frames: 'still-here' in good.upserted())
 
 
-async def test_oversized_frame_is_refused(server, clients):
-    app, start = server
+async def test_oversized_frame_is_refused(loopback_app, clients):
+    app = loopback_app
     app.max_client_frame = 1024
-    await start()
+    await app.start_server()
     client = await clients(app)
     await client.send('BIG', 'x' * 4096)
     assert await client.wait_closed() == WSCloseCode.MESSAGE_TOO_BIG
 
 
-async def test_unknown_events_and_odd_values_are_tolerated(server, clients):
-    app, start = server
+async def test_unknown_events_and_odd_values_are_tolerated(loopback_app, clients):
+    app = loopback_app
     events = []
     app.add_handler('ON_CLICK', lambda event, session: events.append(event.value))
-    await start()
+    await app.start_server()
     client = await clients(app, init=False)
     await client.send('INIT', 'not a map')
     await client.send('SOMETHING_NEW', {'a': 1})
@@ -401,9 +385,9 @@ async def test_unknown_events_and_odd_values_are_tolerated(server, clients):
     assert not session.closed
 
 
-async def test_malformed_elements_are_rejected_not_sent(server, clients, caplog):
-    app, start = server
-    await start()
+async def test_malformed_elements_are_rejected_not_sent(loopback_app, clients, caplog):
+    app = loopback_app
+    await app.start_server()
     client = await clients(app)
     with caplog.at_level(logging.ERROR, logger='vuer_ros.server'):
         app.upsert @ [
@@ -418,10 +402,10 @@ async def test_malformed_elements_are_rejected_not_sent(server, clients, caplog)
     assert 'nan-box' not in app.scene and 'good-text' in app.scene
 
 
-async def test_client_page_and_assets_are_served(server):
+async def test_client_page_and_assets_are_served(loopback_app):
     import aiohttp
-    app, start = server
-    await start()
+    app = loopback_app
+    await app.start_server()
     async with aiohttp.ClientSession() as http:
         async with http.get(f'http://127.0.0.1:{app.port}/') as response:
             text = await response.text()
@@ -455,10 +439,10 @@ async def test_initial_scene_reaches_new_clients_in_one_set(clients):
         await app.stop_server()
 
 
-async def test_client_sockets_get_the_small_send_buffer(server, clients):
+async def test_client_sockets_get_the_small_send_buffer(loopback_app, clients):
     import socket
-    app, start = server
-    await start()
+    app = loopback_app
+    await app.start_server()
     await clients(app)
     await asyncio.sleep(0.1)
     session = next(iter(app.sessions))
@@ -467,8 +451,8 @@ async def test_client_sockets_get_the_small_send_buffer(server, clients):
     assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) <= 2 * app.send_buffer
 
 
-async def test_rpc_waits_for_the_matching_response(server, clients):
-    app, start = server
+async def test_rpc_waits_for_the_matching_response(loopback_app, clients):
+    app = loopback_app
     results = []
 
     @app.spawn
@@ -479,7 +463,7 @@ async def test_rpc_waits_for_the_matching_response(server, clients):
         results.append('timed out')
         await session.forever()
 
-    await start()
+    await app.start_server()
     client = await clients(app)
     request = await client.wait_for(
         lambda frames: next((f for f in frames if f['etype'] == 'GRAB_RENDER'), None))
