@@ -24,11 +24,12 @@ PACKAGE = 'vuer_ros'
 # only for machines without ROS, from the PyPI wheels.
 ROS_KILTED = [
     'ros-rclpy', 'ros-rmw-fastrtps-cpp', 'ros-ament-index-python', 'ros-std-msgs',
-    'ros-geometry-msgs', 'ros-nav-msgs', 'ros-visualization-msgs',
+    'ros-geometry-msgs', 'ros-nav-msgs', 'ros-visualization-msgs', 'ros-sensor-msgs',
 ]
 ROS_JAZZY = [
     'ros-jazzy-rclpy', 'ros-jazzy-rmw-fastrtps-cpp', 'ros-jazzy-ament-index-python',
     'ros-jazzy-geometry-msgs', 'ros-jazzy-nav-msgs', 'ros-jazzy-visualization-msgs',
+    'ros-jazzy-sensor-msgs',
 ]
 # Only the browser client files of this pinned release are used (vuer/client_build).
 CLIENT = ['vuer==0.1.6']
