@@ -336,6 +336,39 @@ def start_bridge(entry: str, *ros_args: str) -> tuple[subprocess.Popen, int]:
     raise AssertionError(f'the bridge did not start: {process.stderr.read()}')
 
 
+def run_entry(entry: str, *args: str) -> subprocess.CompletedProcess:
+    """Run a console entry point with ``args`` to its end."""
+    script = f'import sys\nfrom vuer_ros.ros.bridge_node import {entry}\n{entry}(sys.argv)\n'
+    return subprocess.run([sys.executable, '-c', script, *args], capture_output=True,
+                          text=True, timeout=30)
+
+
+@pytest.mark.parametrize('entry', ['main', 'demo_main'])
+def test_help_prints_usage_and_starts_nothing(entry):
+    result = run_entry(entry, '--help')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith('usage: ') and '--ros-args -p port:=' in result.stdout
+    assert 'Vuer server' not in result.stdout
+
+
+def test_unknown_option_is_refused_not_ignored():
+    result = run_entry('main', '--port', '9000')
+    assert result.returncode == 2
+    assert 'unrecognized arguments: --port 9000' in result.stderr
+
+
+def test_empty_list_on_the_command_line_switches_a_list_off():
+    """``-p marker_topics:=[]`` is what people type to switch a list off."""
+    process, port = start_bridge('main', '-p', 'marker_topics:=[]', '-p', 'tf_topics:=[]')
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=10) == 0 and port > 0
+    log = process.stderr.read()
+    assert 'Traceback' not in log
+    shown = next(line for line in log.splitlines() if "fixed frame 'map'; showing" in line)
+    assert '/visualization_marker_array (marker_array)' in shown
+    assert '/visualization_marker (marker)' not in shown
+
+
 def test_string_list_parameters_from_outside_are_accepted(ros_context):
     from rclpy.parameter import Parameter
     node = VuerBridge(overrides={'port': 0}, context=ros_context, node_name='lists',

@@ -17,7 +17,11 @@
 import asyncio
 from contextlib import asynccontextmanager
 import logging
+import socket
+import subprocess
+import sys
 
+import aiohttp
 from aiohttp import WSCloseCode
 import msgpack
 import pytest
@@ -471,3 +475,37 @@ async def test_rpc_waits_for_the_matching_response(loopback_app, clients):
     await client.send(f'GRAB_RENDER_RESPONSE@{request["data"]["uuid"]}', {'frame': 'jpeg'})
     await wait_until(lambda: len(results) == 2)
     assert results[0].value == {'frame': 'jpeg'} and results[1] == 'timed out'
+
+
+async def test_missing_client_says_which_folder_and_how_to_install(tmp_path, capsys):
+    app = Vuer(host='127.0.0.1', port=0, client_dir=str(tmp_path))
+    await app.start_server()
+    try:
+        printed = capsys.readouterr().out
+        assert f'{tmp_path} is not a Vuer client build' in printed
+        assert "pip install 'vuer_ros[client]'" in printed
+        assert '--user --no-deps --break-system-packages' in printed   # Ubuntu 24.04, ROS
+        # The hosted client is offered only for this machine: elsewhere it is mixed content.
+        assert 'https://vuer.ai/?ws=ws://localhost:' in printed
+        assert 'hosted:' not in printed
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f'http://127.0.0.1:{app.port}/') as reply:
+                page = await reply.text()
+        assert reply.status == 404 and str(tmp_path) in page
+    finally:
+        await app.stop_server()
+
+
+def test_an_example_whose_port_is_taken_says_so_without_a_traceback():
+    with socket.socket() as taken:
+        taken.bind(('127.0.0.1', 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        script = ('from vuer_ros import Vuer\n'
+                  f"Vuer(host='127.0.0.1', port={port}).run()\n")
+        result = subprocess.run([sys.executable, '-c', script], capture_output=True,
+                                text=True, timeout=30)
+    assert result.returncode == 1
+    assert 'Traceback' not in result.stderr
+    assert f'cannot listen on 127.0.0.1:{port}' in result.stderr
+    assert 'VUER_PORT' in result.stderr

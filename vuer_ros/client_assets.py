@@ -77,6 +77,29 @@ def find_client_build(folder: Union[str, Path, None] = None) -> Optional[Path]:
     return None
 
 
+#: How to get the client files, for a pip/venv install and for a ROS (colcon) install. The
+#: second installs only the vuer wheel's files for this user and touches no other package,
+#: so it is safe beside ROS on Ubuntu 24.04, where a plain pip install is refused.
+INSTALL_COMMANDS = (
+    "pip install 'vuer_ros[client]'          (pip or venv install of vuer_ros)",
+    "python3 -m pip install --user --no-deps --break-system-packages 'vuer==0.1.6'"
+    '          (ROS / colcon install: only the client files)',
+)
+
+
+def missing_client_advice(folder: Union[str, Path, None] = None) -> str:
+    """Say why no client build was found (naming the folder given) and how to get one."""
+    chosen = folder or os.environ.get(CLIENT_DIR_ENV)
+    if chosen:
+        why = (f'{chosen} is not a Vuer client build (it needs index.html and assets/): '
+               f'fix the client_dir parameter or {CLIENT_DIR_ENV}, or leave both empty to use '
+               'the installed vuer package')
+    else:
+        why = 'the vuer package, which ships the browser client, is not installed'
+    return '\n'.join((f'browser client not found: {why}. Install it with one of:',
+                      *(f'    {command}' for command in INSTALL_COMMANDS)))
+
+
 def static_dir() -> Path:
     """Folder of the small files this package ships for the client (fonts and licences)."""
     return Path(__file__).resolve().parent / 'static'

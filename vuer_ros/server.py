@@ -106,6 +106,7 @@ class Vuer(ScenePublisher):
             on_connect=self._connect, on_event=self._on_event,
             on_disconnect=self._disconnect, queries=dict(queries or {}),
             client_dir=client_assets.find_client_build(client_dir),
+            missing_client=client_assets.missing_client_advice(client_dir),
             max_client_frame=max_client_frame, heartbeat=heartbeat, send_buffer=send_buffer)
         self.client_byte_limit = client_byte_limit
         #: Props (and background lists) of the Scene every SET this server sends carries.
@@ -248,7 +249,13 @@ class Vuer(ScenePublisher):
         if self._stopped_by_signal:
             return  # e.g. the seed's app.run() after @app.spawn(start=True) was stopped
         logging.basicConfig(level=logging.INFO, format='[%(levelname)s] %(name)s: %(message)s')
-        self._stopped_by_signal = process.run(self.serve)
+        try:
+            self._stopped_by_signal = process.run(self.serve)
+        except OSError as error:   # binding failed: say what to do instead of a traceback
+            LOG.error('cannot listen on %s:%s: %s. Choose another port: Vuer(port=...) or '
+                      'the VUER_PORT environment variable.', self.host, self.port,
+                      error.strerror or error)
+            raise SystemExit(1) from None
 
     def run(self) -> None:
         """Serve until Ctrl-C or SIGTERM (blocking); same as :meth:`start`."""

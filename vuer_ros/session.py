@@ -226,5 +226,9 @@ class VuerSession(ScenePublisher):
                 frames = [wire.set_frame(self.scene_snapshot())]
             else:
                 frames = outbox.take()
-            for frame in frames:
-                await self.connection.send(frame)
+            try:
+                for frame in frames:
+                    await self.connection.send(frame)
+            except ConnectionResetError as gone:   # a closed tab, a headset asleep: normal
+                LOG.info('session %s: client went away (%s)', self.id, gone)
+                return

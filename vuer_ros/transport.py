@@ -21,6 +21,7 @@ then the client's decoded events, then the end of the connection.
 """
 
 import asyncio
+import html
 import logging
 from pathlib import Path
 import socket
@@ -83,8 +84,11 @@ class Connection:
                 await self.close(WSCloseCode.UNSUPPORTED_DATA, str(error)[:120].encode())
                 break
             yield event
-        if self._ws.exception() is not None:
-            LOG.warning('session %s: connection error: %s', self.id, self._ws.exception())
+        error = self._ws.exception()
+        if isinstance(error, ConnectionResetError):   # a closed tab: normal, not a fault
+            LOG.info('session %s: client went away (%s)', self.id, error)
+        elif error is not None:
+            LOG.warning('session %s: connection error: %s', self.id, error)
 
 
 class WebsocketTransport(Generic[Peer]):
@@ -94,6 +98,7 @@ class WebsocketTransport(Generic[Peer]):
     :param on_connect: makes the peer (a session) of a new connection.
     :param on_event: gets each decoded client event with its peer.
     :param on_disconnect: ends a peer once its socket has closed.
+    :param missing_client: what to tell users when ``client_dir`` is None.
     The other parameters are those of :class:`vuer_ros.Vuer`.
     """
 
@@ -102,11 +107,13 @@ class WebsocketTransport(Generic[Peer]):
                  on_event: Callable[[Peer, wire.ClientEvent], None],
                  on_disconnect: Callable[[Peer], Awaitable[None]],
                  queries: dict, client_dir: Optional[Path], max_client_frame: int,
-                 heartbeat: Optional[float], send_buffer: Optional[int]) -> None:
+                 heartbeat: Optional[float], send_buffer: Optional[int],
+                 missing_client: str = 'browser client not found') -> None:
         self.host = host
         self.port = port
         self.queries = queries
         self.client_dir = client_dir
+        self.missing_client = missing_client
         self.max_client_frame = max_client_frame
         self.heartbeat = heartbeat
         self.send_buffer = send_buffer
@@ -116,6 +123,7 @@ class WebsocketTransport(Generic[Peer]):
         self._routes: list[tuple[str, str, Callable]] = []
         self._connections: set[Connection] = set()
         self._runner: Optional[web.AppRunner] = None
+        self._page: Optional[str] = None
 
     @property
     def running(self) -> bool:
@@ -164,6 +172,13 @@ class WebsocketTransport(Generic[Peer]):
             await runner.cleanup()
 
     def _print_urls(self) -> None:
+        """
+        Print only addresses that open a working viewer.
+
+        The hosted client is an https page: browsers let it open ws:// only to localhost
+        (mixed content otherwise), so it is offered for this machine alone, and only when
+        the client files are missing here.
+        """
         lan = lan_address()
         lines = [f'Vuer server on port {self.port}']
         if self.client_dir is not None:
@@ -171,8 +186,9 @@ class WebsocketTransport(Generic[Peer]):
             if lan:
                 lines.append(f'  network: {self.client_url(lan)}')
         else:
-            lines.append('  (browser client not installed here: pip install vuer_ros[client])')
-        lines.append(f'  hosted:  {self.client_url(lan or "localhost", HOSTED_CLIENT)}')
+            lines.extend(f'  {line}' for line in self.missing_client.splitlines())
+            lines.append('  meanwhile, on this machine only (needs internet): '
+                         + self.client_url('localhost', HOSTED_CLIENT))
         print('\n'.join(lines), flush=True)
 
     async def _index(self, request: web.Request) -> web.StreamResponse:
@@ -181,11 +197,12 @@ class WebsocketTransport(Generic[Peer]):
         if self.client_dir is None:
             return web.Response(
                 status=404, content_type='text/html',
-                text='<p>The Vuer browser client is not installed on this machine. '
-                     'Install it with <code>pip install vuer_ros[client]</code>, or open '
-                     f'<a href="{self.client_url(base=HOSTED_CLIENT)}">the hosted client'
-                     '</a>.</p>')
-        return web.FileResponse(self.client_dir / 'index.html')
+                text=f'<pre>{html.escape(self.missing_client)}</pre><p>On the robot itself, '
+                     f'<a href="{self.client_url("localhost", HOSTED_CLIENT)}">the hosted '
+                     'client</a> works meanwhile (it needs internet).</p>')
+        if self._page is None:
+            self._page = _with_reconnect((self.client_dir / 'index.html').read_text())
+        return web.Response(text=self._page, content_type='text/html')
 
     async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=self.max_client_frame,
@@ -209,6 +226,41 @@ class WebsocketTransport(Generic[Peer]):
         await asyncio.gather(*(
             connection.close(WSCloseCode.GOING_AWAY, b'server shutdown')
             for connection in list(self._connections)), return_exceptions=True)
+
+
+#: Runs before the client's own scripts. The vuer 0.1.6 client never reconnects after its
+#: websocket closes (whatever ``reconnect`` says), so every tab went dead when the bridge
+#: restarted. This watches the page's sockets to this server: when one closes, it waits
+#: until the server answers again and reloads the page, unless the URL says reconnect=false.
+RECONNECT_SCRIPT = """<script>
+(() => {
+  if (new URLSearchParams(location.search).get('reconnect') === 'false') return;
+  const Native = window.WebSocket;
+  let reloading = false;
+  const comeBack = () => {
+    if (reloading) return;
+    reloading = true;
+    const probe = () => fetch(location.href, {cache: 'no-store'})
+      .then((reply) => (reply.ok ? location.reload() : setTimeout(probe, 1000)))
+      .catch(() => setTimeout(probe, 1000));
+    setTimeout(probe, 500);
+  };
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('close', comeBack);
+    }
+  };
+})();
+</script>"""
+
+
+def _with_reconnect(page: str) -> str:
+    """Return the client's index.html with RECONNECT_SCRIPT first in its head."""
+    head = page.find('<head>')
+    if head < 0:
+        return RECONNECT_SCRIPT + page
+    return page[:head + len('<head>')] + RECONNECT_SCRIPT + page[head + len('<head>'):]
 
 
 def lan_address() -> Optional[str]:

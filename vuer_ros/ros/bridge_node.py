@@ -26,6 +26,7 @@ the viewer come back as ROS messages.
 import asyncio
 from functools import partial
 import importlib
+import logging
 import sys
 import time
 from typing import Any, Callable, Optional, Sequence
@@ -64,6 +65,31 @@ def message_class(type_name: str) -> Any:
     """Import a message class from its ROS name (``geometry_msgs/msg/PoseStamped``)."""
     package, interface, name = type_name.split('/')
     return getattr(importlib.import_module(f'{package}.{interface}'), name)
+
+
+class RosLogHandler(logging.Handler):
+    """
+    Send vuer_ros's Python log records (the server's) to a ROS logger, at their level.
+
+    Unconfigured, Python prints warnings bare, without level or name, which reads as a
+    fault in a ROS console; this way they look like every other ROS log line.
+    """
+
+    def __init__(self, ros_logger: Any) -> None:
+        super().__init__()
+        self._ros_logger = ros_logger
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Log ``record`` through the ROS logger at the matching severity."""
+        text = self.format(record)
+        if record.levelno >= logging.ERROR:
+            self._ros_logger.error(text)
+        elif record.levelno >= logging.WARNING:
+            self._ros_logger.warning(text)
+        elif record.levelno >= logging.INFO:
+            self._ros_logger.info(text)
+        else:
+            self._ros_logger.debug(text)
 
 
 class VuerBridge(Node):
@@ -222,6 +248,11 @@ async def serve(extra_nodes: Callable[[], Sequence[Node]] = tuple,
         print(f'vuer_bridge: bad parameter: {error}', file=sys.stderr, flush=True)
         raise SystemExit(2) from None
     nodes = [node, *extra_nodes()]
+    server_log = logging.getLogger('vuer_ros')
+    forward = RosLogHandler(node.get_logger().get_child('server'))
+    server_log.addHandler(forward)
+    server_log.setLevel(logging.INFO)
+    server_log.propagate = False
     try:
         async with ExecutorBridge(nodes) as bridge:
             node.subscribe(bridge)
@@ -238,16 +269,21 @@ async def serve(extra_nodes: Callable[[], Sequence[Node]] = tuple,
                 node.close()
                 await node.app.stop_server()
     finally:
+        server_log.removeHandler(forward)
         for each in nodes:
             each.destroy_node()
 
 
 def main(args: Optional[list[str]] = None) -> None:
     """Entry point of ``vuer_bridge`` (``ros2 run vuer_ros vuer_bridge --ros-args ...``)."""
-    run_with_ros(serve, args=args)
+    run_with_ros(serve, args=args, description=(
+        'Show ROS topics (markers, poses, TF ... every displayable topic on the graph) in '
+        'the Vuer viewer,\nserved on one port for browsers and VR headsets.'))
 
 
 def demo_main(args: Optional[list[str]] = None) -> None:
     """Entry point of ``vuer_ros_demo``: the bridge and the demo publisher in one process."""
     from vuer_ros.ros.demo import DEMO_OVERRIDES, DemoPublisher
-    run_with_ros(partial(serve, lambda: [DemoPublisher()], DEMO_OVERRIDES), args=args)
+    run_with_ros(partial(serve, lambda: [DemoPublisher()], DEMO_OVERRIDES), args=args,
+                 description='The Vuer bridge with a demo publisher: open the printed URL '
+                             'to see a small\nrobot scene with a marker of every type.')

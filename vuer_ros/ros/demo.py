@@ -253,4 +253,6 @@ def main(args: list[str] | None = None) -> None:
         finally:
             node.destroy_node()
 
-    run_with_ros(publish, args=args)
+    run_with_ros(publish, args=args, description=(
+        'Publish a small moving robot scene (frames, odometry, a path, markers) for the '
+        'Vuer bridge.'))

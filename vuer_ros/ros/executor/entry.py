@@ -21,12 +21,16 @@ Vuer server) and rclpy is initialised without handlers of its own, which would s
 context down under the running executor instead.
 """
 
+import argparse
 from contextlib import contextmanager
 from functools import partial
+import os
+import sys
 from typing import Awaitable, Callable, Iterator, List, Optional
 
 import rclpy
 from rclpy.signals import SignalHandlerOptions
+from rclpy.utilities import remove_ros_args
 
 from vuer_ros import process
 
@@ -52,7 +56,8 @@ def ros_initialised(args: Optional[List[str]] = None) -> Iterator[None]:
 
 
 def run_with_ros(
-    main: Callable[[], Awaitable[object]], *, args: Optional[List[str]] = None
+    main: Callable[[], Awaitable[object]], *, args: Optional[List[str]] = None,
+    description: Optional[str] = None
 ) -> None:
     """
     Initialise ROS, run ``main()`` in a new event loop, end cleanly on SIGINT or SIGTERM.
@@ -78,8 +83,25 @@ def run_with_ros(
 
     :param main: A coroutine function that creates the nodes and runs until cancelled.
     :param args: Command-line arguments for ``rclpy.init``; default: ``sys.argv``.
+    :param description: What the program does, for ``--help``; given, the arguments
+        outside ``--ros-args`` are checked first: ``-h``/``--help`` prints it and exits,
+        anything else unknown is refused (exit 2) instead of being ignored.
     """
+    if description is not None:
+        check_command_line(sys.argv if args is None else args, description)
     process.run(partial(_run_initialised, main, args))
+
+
+def check_command_line(args: List[str], description: str) -> None:
+    """Answer ``--help`` and refuse unknown options before anything starts."""
+    parser = argparse.ArgumentParser(
+        prog=os.path.basename(args[0]) if args else None, description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog='ROS arguments go after --ros-args, for example:\n'
+               '  --ros-args -p port:=9000 -p fixed_frame:=odom --params-file my.yaml\n'
+               'Every parameter is described by `ros2 param describe /vuer_bridge <name>` '
+               'and in config/viewer.yaml.')
+    parser.parse_args(remove_ros_args(args)[1:])
 
 
 async def _run_initialised(
