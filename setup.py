@@ -38,7 +38,7 @@ TEST = [
     'pytest>=8,<9', 'pytest-asyncio>=0.23', 'pytest-timeout', 'playwright',
     'ros-ament-flake8', 'ros-ament-pep257', 'flake8',
     'flake8-quotes', 'flake8-import-order', 'flake8-docstrings', 'flake8-builtins',
-    'flake8-comprehensions', 'pydocstyle', *CLIENT,
+    'flake8-comprehensions', 'pydocstyle', 'hypothesis', *CLIENT,
 ]
 
 setup(
