@@ -22,7 +22,7 @@ both into rclpy objects. So a display is tested with plain objects and a Vuer ap
 """
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import AbstractSet, Any, Callable, ClassVar, Mapping, Optional, Protocol
 
 from vuer_ros.displays.scene import RosScene
@@ -97,11 +97,7 @@ class DisplayContext:
     font_url: Optional[str] = None
     charset: Optional[AbstractSet[int]] = None
     #: State displays of one family share (a Marker topic and its _array sibling).
-    shared: Optional[dict] = None
-
-    def __post_init__(self) -> None:
-        if self.shared is None:
-            self.shared = {}
+    shared: dict = field(default_factory=dict)
 
 
 class Display:
