@@ -22,9 +22,7 @@ them this module is skipped and says so.
 import os
 from pathlib import Path
 import sys
-import time
 import unittest
-import urllib.request
 
 import pytest
 
@@ -40,7 +38,7 @@ from launch.launch_description_sources import PythonLaunchDescriptionSource  # n
 import launch_testing.actions  # noqa: E402
 import launch_testing.asserts  # noqa: E402
 
-from vuer_ros.testing import free_port  # noqa: E402
+from vuer_ros.testing import free_port, page_status  # noqa: E402
 
 
 PORT = free_port()
@@ -62,16 +60,7 @@ class TestViewerServes(unittest.TestCase):
     def test_viewer_page_is_served(self, proc_output):
         """The node prints its URL and answers HTTP on the launch argument's port."""
         proc_output.assertWaitFor(f'Vuer server on port {PORT}', timeout=30, stream='stdout')
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with urllib.request.urlopen(f'http://127.0.0.1:{PORT}/', timeout=2) as reply:
-                    self.assertIn(reply.status, (200, 404))  # 404: client extra not installed
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+        self.assertIn(page_status(PORT), (200, 404))
 
 
 @launch_testing.post_shutdown_test()

@@ -25,8 +25,11 @@ a tree into a real one.
 
 import importlib
 import socket
+import time
 from types import SimpleNamespace as Plain
 from typing import Any, Iterable, Optional, Sequence
+import urllib.error
+import urllib.request
 
 _FLOAT_TYPES = {'float', 'double', 'float32', 'float64'}
 
@@ -134,3 +137,18 @@ def to_message(plain: Any, message: Any) -> Any:
         else:
             to_message(value, getattr(message, name))
     return message
+
+
+def page_status(port: int, timeout: float = 10.0) -> int:
+    """Return the HTTP status of the viewer page on ``port`` once something answers."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f'http://127.0.0.1:{port}/', timeout=2) as reply:
+                return reply.status
+        except urllib.error.HTTPError as error:
+            return error.code   # 404: the client files are not installed; still serving
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
