@@ -170,6 +170,11 @@ def _checked(param: Param, value: Any) -> Any:
         raise ConfigError(f'{param.name} must be one of {param.choices}, not {value!r}')
     if param.low is not None and not param.low <= value <= param.high:
         raise ConfigError(f'{param.name} must be in [{param.low}, {param.high}], not {value!r}')
+    if param.check is not None:
+        try:
+            param.check(value)
+        except ValueError as error:
+            raise ConfigError(f'{param.name} {value!r}: {error}') from None
     return value
 
 

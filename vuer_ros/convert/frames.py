@@ -13,23 +13,32 @@
 # limitations under the License.
 
 """
-TF bookkeeping without rclpy: which frames reach the fixed frame, and the scene groups.
+TF bookkeeping without rclpy: which frames tf2 resolves in the fixed frame, and the groups.
 
 Every resolved frame is a scene group ``frame:<name>``; the groups nest as the TF tree,
 re-rooted at the fixed frame, whose group sits in the ROS root group. A TF edge that
 points towards the fixed frame (the fixed frame is below the tree's root) is inverted.
-A message in frame F goes into F's group; frames not connected to the fixed frame are
-unresolved, and RViz does not draw their messages.
+A message in frame F goes into F's group; frames tf2 can't resolve are unresolved, and
+RViz does not draw their messages.
 
-Like tf2, a frame has one parent (the last transform received for it wins), a leading
-'/' in a frame id is dropped, and self-transforms, empty names and NaN are ignored with a
-warning. A loop makes the frames of the fixed frame's tree unresolved, as tf2's lookups
-fail on it.
+Frames resolve by tf2's rules (``BufferCore::walkToTopParent``, ros2/geometry2
+tf2/src/buffer_core.cpp): a lookup walks parent links up from the frame, then up from the
+fixed frame, and succeeds where the walks meet, whatever is wrong elsewhere in the graph.
+So a frame resolves when the fixed frame is among its ancestors, or when its ancestors
+end at the root the fixed frame's ancestors end at. A walk that goes round a loop fails:
+a frame whose walk reaches a loop without passing the fixed frame is unresolved, and
+when the fixed frame's own walk loops, only the frames below it resolve. A disconnected
+tree is unresolved.
+
+Like tf2, a frame has one parent (the last transform received for it wins; a new parent
+is reported once), a leading '/' in a frame id is dropped, and self-transforms, empty
+names and NaN are ignored with a warning. The fixed frame always resolves, as tf2 gives
+the identity for a lookup from a frame to itself.
 """
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import NamedTuple, Optional, Sequence
+from typing import Iterable, NamedTuple, Optional, Sequence
 
 from vuer_ros.convert.transforms import (
     compose, finite, IDENTITY, invert, normalize_quaternion, quaternion_to_euler,
@@ -72,8 +81,9 @@ class FrameChanges:
     What a TF update changes in the scene.
 
     ``groups`` are listed parents first, so upserting them in order nests correctly; a
-    group whose ``parent_key`` changed must move. ``resolved`` frames can now show their
-    waiting messages; ``unresolved`` ones lost the fixed frame and their groups should go.
+    group whose ``parent_key`` changed must move, and every group below a listed one moves
+    with it. ``resolved`` frames can now show their waiting messages; ``unresolved`` ones
+    lost the fixed frame and their groups should go.
     """
 
     groups: list[GroupUpdate] = field(default_factory=list)
@@ -88,23 +98,31 @@ class _Edge(NamedTuple):
     static: bool
 
 
+#: Resolved frame -> (the frame its group hangs in, its pose there); None for the fixed frame.
+_Placement = tuple[Optional[str], Transform]
+
+
 class FrameGraph:
-    """The TF tree, and the groups of the frames connected to the fixed frame."""
+    """The TF graph, and the groups of the frames tf2 resolves in the fixed frame."""
 
     def __init__(self, fixed_frame: str, root_key: str = ROOT_KEY) -> None:
         self.root_key = root_key
         self._fixed = normalize_frame(fixed_frame)
-        self._edges: dict[str, _Edge] = {}          # TF child -> edge to its parent
-        self._children: dict[str, set[str]] = {}    # TF parent -> children
-        # Resolved frames, parents first: frame -> (group parent frame, transform in it).
-        self._tree: dict[str, tuple[Optional[str], Transform]] = {self._fixed: (None, IDENTITY)}
+        self._edges: dict[str, _Edge] = {}                 # TF child -> edge to its parent
+        self._children: dict[str, dict[str, None]] = {}    # TF parent -> children, in order
+        self._parents_seen: dict[str, set[str]] = {}       # child -> every parent it had
+        self._tree: dict[str, _Placement] = {}             # resolved frames, parents first
+        self._below: dict[str, dict[str, None]] = {}       # frame -> frames whose group it holds
+        self._up: dict[str, None] = {}                     # the fixed frame's ancestors, upwards
+        self._up_loops = False                             # ... and whether they end in a loop
+        self._rebuild()
 
     @property
     def fixed_frame(self) -> str:
         return self._fixed
 
     def is_resolved(self, frame_id: str) -> bool:
-        """Whether a frame is connected to the fixed frame (so its messages can be drawn)."""
+        """Whether tf2 resolves a frame in the fixed frame (so its messages can be drawn)."""
         return normalize_frame(frame_id) in self._tree
 
     def resolved_frames(self) -> list[str]:
@@ -134,13 +152,8 @@ class FrameGraph:
         Computed top-down, one composition per frame, so a moved robot base costs one
         pass over its links, not one walk to the root per link.
         """
-        wanted = [normalize_frame(frame) for frame in frames]
-        below: dict[str, list[str]] = {}
-        for frame, (parent, _) in self._tree.items():
-            if parent is not None:
-                below.setdefault(parent, []).append(frame)
         result: dict[str, Transform] = {}
-        queue = deque(frame for frame in wanted if frame in self._tree)
+        queue = deque(frame for frame in map(normalize_frame, frames) if frame in self._tree)
         while queue:
             frame = queue.popleft()
             if frame in result:
@@ -150,8 +163,31 @@ class FrameGraph:
             if above is None:
                 above = self.transform_to_fixed(parent)
             result[frame] = compose(above, transform)
-            queue.extend(below.get(frame, ()))
+            queue.extend(self._below.get(frame, ()))
         return result
+
+    def transform_problem(self, frame_id: str) -> Optional[str]:
+        """
+        Say why a frame can't be placed in the fixed frame, in RViz2's words; None if it can.
+
+        RViz2 wraps tf2's error (rviz_default_plugins TFFrameTransformer::canTransform);
+        tf2 walks up from the frame, then from the fixed frame, and the first walk that
+        goes round a loop fails (``BufferCore::walkToTopParent``). A frame no transform
+        names is a tree of its own, as in that walk.
+        """
+        frame = normalize_frame(frame_id)
+        if frame in self._tree:
+            return None
+        chain, repeated = self._walk(frame)
+        if repeated is None and self._up_loops:
+            chain, repeated = self._walk(self._fixed)
+        if repeated is not None:
+            error = self._loop_error(chain[chain.index(repeated):])
+        else:
+            error = (f"Could not find a connection between '{self._fixed}' and '{frame}' "
+                     'because they are not part of the same tree.'
+                     'Tf has two or more unconnected trees.')
+        return f'No transform to fixed frame [{self._fixed}]. TF error: [{error}]'
 
     def set_fixed_frame(self, fixed_frame: str) -> FrameChanges:
         """Re-root every group at another fixed frame."""
@@ -165,7 +201,12 @@ class FrameGraph:
 
     def set_transform(self, parent: str, child: str, translation: Sequence[float],
                       rotation_xyzw: Sequence[float], static: bool = False) -> FrameChanges:
-        """Record the pose of ``child`` in ``parent``; return the scene changes it makes."""
+        """
+        Record the pose of ``child`` in ``parent``; return the scene changes it makes.
+
+        A new transform of a known edge changes one group. A new edge re-resolves the
+        frames below ``child`` only, unless it changes the fixed frame's ancestors.
+        """
         parent, child = normalize_frame(parent), normalize_frame(child)
         problem = None
         if not parent or not child:
@@ -184,38 +225,75 @@ class FrameGraph:
         if old is not None and old.parent == parent:
             return self._move_edge(parent, child, transform)
         warnings = []
+        seen = self._parents_seen.setdefault(child, set())
         if old is not None:
-            self._children[old.parent].discard(child)
-            kind = 'static' if old.static else 'dynamic'
-            warnings.append(f'frame {child!r} changed parent from {old.parent!r} ({kind}) to '
-                            f'{parent!r}: the last transform wins, as in tf2')
-        self._children.setdefault(parent, set()).add(child)
-        if self._is_ancestor(child, parent):
-            warnings.append(f'transform {parent!r} -> {child!r} closes a loop in the TF tree')
-        changes = self._rebuild()
+            del self._children[old.parent][child]
+            if parent not in seen:
+                kind = 'static' if old.static else 'dynamic'
+                warnings.append(f'frame {child!r} changed parent from {old.parent!r} ({kind}) '
+                                f'to {parent!r}: the last transform wins, as in tf2')
+        seen.add(parent)
+        self._children.setdefault(parent, {})[child] = None
+        chain, repeated = self._walk(child)
+        if repeated == child:
+            warnings.append(self._loop_error(chain))
+        if child == self._fixed or child in self._up:
+            changes = self._rebuild()
+        else:
+            changes = self._reattach(child)
         changes.warnings[:0] = warnings
         return changes
 
-    def _is_ancestor(self, ancestor: str, frame: str) -> bool:
-        seen = set()
-        while frame in self._edges and frame not in seen:
-            seen.add(frame)
+    def _walk(self, frame: str) -> tuple[list[str], Optional[str]]:
+        """Follow parent links up from ``frame``: the frames passed, and the first met twice."""
+        chain, seen = [frame], {frame}
+        while frame in self._edges:
             frame = self._edges[frame].parent
-            if frame == ancestor:
-                return True
-        return False
+            if frame in seen:
+                return chain, frame
+            chain.append(frame)
+            seen.add(frame)
+        return chain, None
+
+    def _loop_error(self, loop: Iterable[str]) -> str:
+        """Return tf2's loop error, listing the loop's frames as tf2 lists frames."""
+        return '\n'.join(['The tf tree is invalid because it contains a loop.', *(
+            f'Frame {frame} exists with parent {self._edges[frame].parent}.' for frame in loop)])
 
     def _group(self, frame: str, parent: Optional[str], transform: Transform) -> GroupUpdate:
         parent_key = self.root_key if parent is None else frame_key(parent)
         return GroupUpdate(frame_key(frame), parent_key, list(transform.translation),
                            quaternion_to_euler(transform.rotation))
 
+    def _put(self, frame: str, parent: Optional[str], transform: Transform) -> None:
+        self._tree[frame] = (parent, transform)
+        if parent is not None:
+            self._below.setdefault(parent, {})[frame] = None
+
+    def _take(self, frame: str) -> None:
+        parent = self._tree.pop(frame)[0]
+        if parent is not None:
+            del self._below[parent][frame]
+
+    def _put_below(self, frames: Iterable[str]) -> list[str]:
+        """Resolve the TF descendants of ``frames`` not resolved yet; list them parents first."""
+        added = []
+        queue = deque(frames)
+        while queue:
+            frame = queue.popleft()
+            for child in self._children.get(frame, ()):
+                if child not in self._tree:
+                    self._put(child, frame, self._edges[child].transform)
+                    added.append(child)
+                    queue.append(child)
+        return added
+
     def _move_edge(self, parent: str, child: str, transform: Transform) -> FrameChanges:
-        """Update the one group below a known edge that got a new transform, if resolved."""
-        if self._tree.get(child, (None,))[0] == parent:
+        """Update the one group a known edge places, if it is resolved."""
+        if not self._up_loops and (child == self._fixed or child in self._up):
+            frame, placement = parent, (child, invert(transform))   # towards the fixed frame
+        elif child != self._fixed and child in self._tree:
             frame, placement = child, (parent, transform)
-        elif self._tree.get(parent, (None,))[0] == child:
-            frame, placement = parent, (child, invert(transform))
         else:
             return FrameChanges()
         if self._tree[frame] == placement:
@@ -223,32 +301,47 @@ class FrameGraph:
         self._tree[frame] = placement
         return FrameChanges(groups=[self._group(frame, *placement)])
 
+    def _reattach(self, child: str) -> FrameChanges:
+        """
+        Re-resolve ``child`` and the frames below it after it got a new parent.
+
+        ``child`` is not among the fixed frame's ancestors, so only the frames whose walk
+        up passes ``child`` can change: they resolve exactly when its new parent does, and
+        a parent below ``child`` (a loop) is unresolved with them.
+        """
+        lost = self._take_subtree(child) if child in self._tree else []
+        parent, transform, _ = self._edges[child]
+        if parent not in self._tree:
+            return FrameChanges(unresolved=lost)
+        self._put(child, parent, transform)
+        found = [child, *self._put_below([child])]
+        if lost:   # the same frames as before, with one group moved
+            return FrameChanges(groups=[self._group(child, parent, transform)])
+        return FrameChanges(groups=[self._group(frame, *self._tree[frame]) for frame in found],
+                            resolved=found)
+
+    def _take_subtree(self, frame: str) -> list[str]:
+        """Unresolve ``frame`` and the frames whose groups hang below it; list them."""
+        taken = [frame]
+        for each in taken:   # grows while it is read: breadth first
+            taken.extend(self._below.get(each, ()))
+        for each in taken:
+            self._take(each)
+        return taken
+
     def _rebuild(self) -> FrameChanges:
-        """Re-root the fixed frame's tree (breadth first) and list what differs."""
-        tree: dict[str, tuple[Optional[str], Transform]] = {self._fixed: (None, IDENTITY)}
-        queue = deque([self._fixed])
-        loop = False
-        while queue and not loop:
-            frame = queue.popleft()
-            neighbours = [(c, self._edges[c].transform) for c in self._children.get(frame, ())]
-            if frame in self._edges:
-                edge = self._edges[frame]
-                neighbours.append((edge.parent, invert(edge.transform)))
-            for neighbour, transform in neighbours:
-                if neighbour in tree:
-                    loop = loop or neighbour != tree[frame][0]
-                    continue
-                tree[neighbour] = (frame, transform)
-                queue.append(neighbour)
-        changes = FrameChanges()
-        if loop:
-            tree = {self._fixed: (None, IDENTITY)}
-            changes.warnings.append(f'the TF tree of fixed frame {self._fixed!r} has a loop: '
-                                    'its frames cannot be resolved')
-        for frame, placement in tree.items():
-            if self._tree.get(frame) != placement:
-                changes.groups.append(self._group(frame, *placement))
-        changes.resolved = [frame for frame in tree if frame not in self._tree]
-        changes.unresolved = [frame for frame in self._tree if frame not in tree]
-        self._tree = tree
-        return changes
+        """Resolve every frame again from the fixed frame and its ancestors; list what differs."""
+        old = self._tree
+        self._tree, self._below = {}, {}
+        chain, repeated = self._walk(self._fixed)
+        self._up, self._up_loops = dict.fromkeys(chain[1:]), repeated is not None
+        self._put(self._fixed, None, IDENTITY)
+        if not self._up_loops:   # each ancestor hangs in the frame below it: edges inverted
+            for below, frame in zip(chain, chain[1:]):
+                self._put(frame, below, invert(self._edges[below].transform))
+        self._put_below(list(self._tree))
+        return FrameChanges(
+            groups=[self._group(frame, *placement) for frame, placement in self._tree.items()
+                    if old.get(frame) != placement],
+            resolved=[frame for frame in self._tree if frame not in old],
+            unresolved=[frame for frame in old if frame not in self._tree])

@@ -55,6 +55,29 @@ def rgb_bytes(colors: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(colors[:, :3] * 255.0), 0, 255).astype(np.uint8)
 
 
+def parse_color(text: str) -> tuple[float, float, float]:
+    """
+    Return the RGB (0..1 each) of a colour parameter: 'R G B' (0..255 each) or '#rrggbb'.
+
+    Commas or semicolons may separate the numbers, so RViz2's saved colours ('255; 25; 0')
+    read as they are. Raises ValueError naming what is wrong.
+    """
+    value = text.strip()
+    if value.startswith('#'):
+        digits = value[1:]
+        if len(digits) != 6 or not all(c in '0123456789abcdefABCDEF' for c in digits):
+            raise ValueError(f'colour {text!r}: want #rrggbb with six hex digits')
+        return tuple(int(digits[i:i + 2], 16) / 255.0 for i in (0, 2, 4))
+    parts = value.replace(',', ' ').replace(';', ' ').split()
+    try:
+        channels = [float(part) for part in parts]
+    except ValueError:
+        channels = []
+    if len(channels) != 3 or not all(0.0 <= c <= 255.0 for c in channels):
+        raise ValueError(f"colour {text!r}: want 'R G B' (0 to 255 each) or '#rrggbb'")
+    return tuple(c / 255.0 for c in channels)
+
+
 def material(rgba: Sequence[float]) -> dict:
     """Material of a lit mesh primitive; translucent like RViz (no depth writes)."""
     alpha = float(rgba[3])
@@ -112,14 +135,16 @@ def point_arrow(key: str, start: np.ndarray, end: np.ndarray, shaft_diameter: fl
 
 
 def line(key: str, points: np.ndarray, width: float, rgba: Sequence[float],
-         colors: Optional[np.ndarray] = None, segments: bool = False) -> Line:
+         colors: Optional[np.ndarray] = None, segments: bool = False,
+         world_units: bool = True) -> Line:
     """
     Draw a line ``width`` metres wide through ``points`` (pairs of them if ``segments``).
 
     ``colors`` (N x 4 floats, one per point) become per-vertex colours, with alpha only
-    when some point is translucent; otherwise ``rgba`` colours the whole line.
+    when some point is translucent; otherwise ``rgba`` colours the whole line. Without
+    ``world_units`` the width is in screen pixels (RViz2's lines of 1 pixel).
     """
-    props = {'points': points, 'lineWidth': float(width), 'worldUnits': True,
+    props = {'points': points, 'lineWidth': float(width), 'worldUnits': world_units,
              'segments': segments}
     if colors is not None:
         translucent = bool((colors[:, 3] < 1.0).any())

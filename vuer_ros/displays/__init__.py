@@ -20,7 +20,8 @@ tuple), one line here, and its tests: the node, ``config/viewer.yaml``, the laun
 file's arguments and the README's parameter table are all derived from this list.
 """
 
-from vuer_ros.displays import frames, markers, odometry, paths, poses
+from vuer_ros.displays import (camera_info, frames, markers, odometry, paths, poses, ranges,
+                               sensor_points, shapes, vectors)
 from vuer_ros.displays.base import Display
 
 #: Every display kind, in the order the configuration lists them.
@@ -30,6 +31,11 @@ DISPLAYS: tuple[type[Display], ...] = (
     *odometry.DISPLAYS,
     *paths.DISPLAYS,
     *frames.DISPLAYS,
+    *shapes.DISPLAYS,
+    *ranges.DISPLAYS,
+    *camera_info.DISPLAYS,
+    *vectors.DISPLAYS,
+    *sensor_points.DISPLAYS,
 )
 
 #: ROS message type name -> the display that shows it (for topics found on the graph).

@@ -34,7 +34,9 @@ class Param:
     One node parameter: its name, default, description and allowed values.
 
     The type follows the default (bool, int, float, str, or a tuple of strings for a
-    string list); ``low``/``high`` bound numbers and ``choices`` bound strings.
+    string list); ``low``/``high`` bound numbers and ``choices`` bound strings. ``check``
+    parses a value that has a format of its own (a colour) and raises ValueError saying
+    what is wrong, so a bad value stops the node at start, naming the parameter.
     """
 
     name: str
@@ -43,6 +45,7 @@ class Param:
     low: Optional[float] = None
     high: Optional[float] = None
     choices: tuple[str, ...] = ()
+    check: Optional[Callable[[Any], Any]] = None
 
 
 @dataclass(frozen=True)

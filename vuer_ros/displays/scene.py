@@ -21,9 +21,10 @@ entry per topic and its eye icon hides that topic. Inside a topic's group there 
 group per frame the topic draws in (``<topic>@<frame>``), placed at that frame's pose in
 the fixed frame; a TF update moves those groups, and everything drawn in them moves
 along. Non-frame-locked markers are frozen in the fixed frame at the transform current
-when they arrive, as RViz2 freezes them. A message whose frame is not connected to the
-fixed frame waits for it instead of being drawn at the origin. This is the shared
-service RViz2 calls the frame manager; nothing here imports rclpy.
+when they arrive, as RViz2 freezes them. A message in a frame tf2 can't resolve in the
+fixed frame waits for it instead of being drawn at the origin, with RViz2's transform
+status naming the frames. This is the shared service RViz2 calls the frame manager;
+nothing here imports rclpy.
 """
 
 from dataclasses import dataclass
@@ -160,6 +161,13 @@ class RosScene:
         for element_key, group_key in list(self._on_screen.items()):
             if group_key in gone:
                 del self._on_screen[element_key]
+        if self._by_frame.get(frame):
+            self._warn_waiting(frame)
+
+    def _warn_waiting(self, frame: str) -> None:
+        """Say why ``frame``'s messages wait, as RViz2's transform status says it."""
+        self.warn(f'frame:{frame}', f'{self.frames.transform_problem(frame)}; '
+                  f'{len(self._by_frame[frame])} message(s) wait for it')
 
     def _show_frame(self, frame: str) -> None:
         """Draw a frame's axes and what waited for it, now it reaches the fixed frame."""
@@ -229,10 +237,7 @@ class RosScene:
         if not self.frames.is_resolved(drawn.frame):
             if self._on_screen.pop(key, None) is not None:
                 self.target.remove @ key
-            self.warn(f'frame:{drawn.frame}',
-                      f'no transform from {drawn.frame!r} to the fixed frame '
-                      f'{self.frames.fixed_frame!r}: {len(self._by_frame[drawn.frame])} '
-                      'message(s) wait for it')
+            self._warn_waiting(drawn.frame)
             return
         element = drawn.element
         if drawn.freeze is not None:
