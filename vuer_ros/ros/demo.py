@@ -135,6 +135,11 @@ class DemoPublisher(Node):
         o = message.pose.pose.orientation
         o.x, o.y, o.z, o.w = quaternion_from_yaw(yaw)
         message.twist.twist.linear.x = SPEED * RADIUS
+        # Some uncertainty, so the covariance ellipse and yaw wedge show as in RViz2:
+        # 0.3 m by 0.1 m in x and y, 0.2 rad in yaw (row-major 6x6, x y z roll pitch yaw).
+        covariance = [0.0] * 36
+        covariance[0], covariance[7], covariance[35] = 0.09, 0.01, 0.04
+        message.pose.covariance = covariance
         return message
 
     def _publish_trail(self, x: float, y: float, yaw: float, stamp) -> None:
