@@ -29,7 +29,7 @@ The browser is the judge of what the server sends, so browser tests open the cli
 Everything runs on the test's event loop (Playwright's async API), next to an aiohttp server.
 Chromium comes from the system (Debian's ``chromium``; no Playwright browser download), or
 from ``VUER_ROS_CHROMIUM``; without it, or without Playwright, :func:`require_browser` skips
-the test and says why.
+the test and says why, except in CI (``CI=true``), where it fails it.
 
 Reading the client's state: the page exposes its modules as ``window.VUER``, ``window.THREE``
 and ``window.FIBER``, so the scene graph comes from the client's own store
@@ -319,13 +319,26 @@ def browser_unavailable() -> Optional[str]:
     return None
 
 
-def require_browser() -> str:
+def in_ci() -> bool:
+    """Whether this runs in CI: the runners set ``CI=true`` (``false`` or ``0``: not CI)."""
+    return os.environ.get('CI', '').strip().lower() not in ('', '0', 'false', 'no')
+
+
+def require_browser() -> Optional[str]:
     """
     Return the Chromium executable, or skip the calling test saying why there is none.
 
-    Also callable at the top of a test module, to skip the whole module.
+    Also callable at the top of a test module, to skip the whole module. In CI a missing
+    browser is a failure, not a skip: a test fails naming the reason. At the top of a
+    module (while pytest collects, before ``PYTEST_CURRENT_TEST`` is set) it then returns
+    None and lets collection go on, so each browser test fails by itself and
+    ``-m 'not browser'`` still leaves them out.
     """
     reason = browser_unavailable()
+    if reason and in_ci():
+        if os.environ.get('PYTEST_CURRENT_TEST'):
+            pytest.fail(f'browser tests must run in CI, but: {reason}', pytrace=False)
+        return None
     if reason:
         print(f'browser test skipped: {reason}')
         pytest.skip(reason, allow_module_level=True)
@@ -507,7 +520,7 @@ async def open_client(port_or_url: Union[int, str], *, width: int = 1280, height
     ``port_or_url`` is the port of a server on 127.0.0.1 serving the client, or a full page
     address. ``offline`` refuses every request to another host, as on a robot without
     internet, so a test behaves the same with or without a network. Skips the test when
-    Chromium or Playwright is missing.
+    Chromium or Playwright is missing (fails it in CI).
     """
     executable = require_browser()
     from playwright.async_api import async_playwright

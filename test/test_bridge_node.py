@@ -183,7 +183,10 @@ async def test_message_in_unknown_frame_waits_for_its_transform(rig):
     client = await rig.client()
     await rig.publish(Marker, '/visualization_marker',
                       marker(Marker.CUBE, 5, frame='base_link', frame_locked=True))
-    await asyncio.sleep(0.5)
+    # Messages on one topic arrive in order: once a later one is drawn, the first one
+    # would have been drawn too.
+    await rig.publish(Marker, '/visualization_marker', marker(Marker.CUBE, 6))
+    await client.wait_for(lambda f: key('test', 6) in client.upserted())
     assert key('test', 5) not in client.upserted(), 'never drawn at the origin'
     transform = TransformStamped()
     transform.header.frame_id = 'map'
@@ -224,7 +227,8 @@ async def test_poses_and_paths_are_drawn_in_their_frames(rig):
     assert view['pose:/test/pose']['position'] == [1.0, 0.0, 1.0]
     assert view['pose:/test/pose']['rotation'] == pytest.approx([0.0, 0.0, 1.0], abs=1e-6)
     line = view['path:/test/path/line']
-    assert len(line['points']) == 5 and line['worldUnits'] is True
+    assert len(line['points']) == 5   # RViz2's default: a 1-pixel line
+    assert line['worldUnits'] is False and line['lineWidth'] == 1
 
 
 async def test_nan_and_bad_markers_are_rejected_and_others_still_drawn(rig, caplog):
@@ -234,8 +238,11 @@ async def test_nan_and_bad_markers_are_rejected_and_others_still_drawn(rig, capl
     arrow = marker(Marker.ARROW, 2, points=[Point(x=1.0)])
     await rig.publish(MarkerArray, '/visualization_marker_array', MarkerArray(
         markers=[bad, arrow, marker(99, 3), marker(Marker.CUBE, 4)]))
-    await client.wait_for(lambda f: key('test', 4) in client.upserted())
-    await asyncio.sleep(0.2)
+    # A later array on the same topic: once it is drawn, the bad markers would have been.
+    await rig.publish(MarkerArray, '/visualization_marker_array',
+                      MarkerArray(markers=[marker(Marker.CUBE, 5)]))
+    await client.wait_for(lambda f: key('test', 5) in client.upserted())
+    assert key('test', 4) in client.upserted()
     assert not {key('test', i) for i in (1, 2, 3)} & set(client.upserted())
 
 
@@ -285,9 +292,14 @@ async def test_auto_topics_show_every_displayable_topic_in_its_own_group(ros_con
 async def test_auto_topics_off_shows_only_configured_topics(ros_context):
     async with running_bridge(ros_context, auto_topics=False) as rig:
         rig.pub(PoseStamped, '/found/pose').publish(PoseStamped())
-        await asyncio.sleep(2 * DISCOVERY_PERIOD)
+        for _ in range(100):   # the node sees the publisher: discovery could show it now
+            if rig.node.count_publishers('/found/pose'):
+                break
+            await asyncio.sleep(DISCOVERY_PERIOD / 10)
+        assert rig.node.count_publishers('/found/pose') == 1
         assert '/found/pose' not in rig.node.shown_topics
         assert '/test/pose' in rig.node.shown_topics
+        assert rig.node._discovery is None, 'nothing scans the graph to show it later'
 
 
 def test_every_parameter_has_a_description_and_is_read_only(ros_context):
@@ -438,5 +450,5 @@ def test_demo_publisher_and_bridge_run_together():
         process.wait(timeout=10)
     types = {key_.split(':')[3] for key_ in view if key_.startswith('marker:/visualization')}
     assert {str(i) for i in range(13)} <= types, 'a marker of every type'
-    assert {'axes:base_link', 'odometry:/demo/odom', 'path:/demo/path',
+    assert {'axes:base_link', 'odometry:/demo/odom/0', 'path:/demo/path',
             'pose_array:/demo/particles', 'pose:/demo/goal'} <= set(view)

@@ -51,6 +51,8 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / 'test-artifacts'
+#: The README's picture of the demo, remade by every run of the demo test.
+DEMO_PICTURE = REPO / 'docs' / 'demo.png'
 
 #: Loads the page makes at every start whatever the server does; offline they are refused
 #: (and left out of ``console_errors()`` by the harness): the UI's Google fonts and the
@@ -250,6 +252,11 @@ def demo() -> Iterator[int]:
 async def test_demo_shows_every_marker_z_up(demo):
     async with open_client(demo) as client:
         await client.wait_for_keys(DEMO_KEYS)
+        # The README's picture: the whole demo beside the scene panel, once the label's
+        # font has loaded, as a user sees it.
+        await client.look_at((-1.8, 6, 11.5), (-1.8, 0, 1.5))
+        await client.wait_for_colour(TEXT_BLUE, tolerance=30, min_count=100)
+        await client.screenshot(DEMO_PICTURE)
         cube = await client.node('marker:/visualization_marker:row:1')
         assert cube['position'] == [-5, -4, 0.5]
         assert (await client.node('ros-root'))['rotation'] == pytest.approx(
@@ -376,7 +383,7 @@ async def test_malformed_elements_never_reach_the_client(served_app, caplog):
         app.upsert @ box('good-2', '#0000ff', 1.0)
         keys = await client.wait_for_keys({'good-2'})  # sent after the bad ones
         assert not {'t', 'x'} & keys, 'a malformed element reached the client'
-        await asyncio.sleep(0.5)  # a crash empties the page within a frame or two
+        await client.render()  # two frames drawn since: a crash empties the page in one
         assert await page_is_up(client), 'the page went blank'
         red = await client.wait_for_colour(RED)
         blue = await client.wait_for_colour(BLUE)

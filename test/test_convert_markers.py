@@ -275,6 +275,41 @@ def test_triangle_list_scale_multiplies_and_colours_per_vertex_or_face():
     assert len(colors(per_vertex)) == 6
 
 
+TRIANGLES = [(0, 0, 0), (1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 0, 1), (0, 1, 1)]
+
+
+@pytest.mark.parametrize('color_alpha, alphas, opacity', [
+    # One colour per vertex: RViz2 blends when one of theirs is below 1, alpha times color.a.
+    (0.5, [1.0] * 6, 1.0), (0.5, [1.0] * 5 + [0.4], 0.45), (1.0, [0.5] * 6, 0.5),
+    # One per face: color.a decides whether it blends, whatever the faces' alphas.
+    (1.0, [0.5, 0.5], 1.0), (0.5, [1.0, 0.5], 0.375),
+])
+def test_triangle_list_blends_by_rviz_rules(color_alpha, alphas, opacity):
+    """rviz_default_plugins triangle_list_marker.cpp: fillManualObject, updateMaterial."""
+    mesh = child(convert(marker(M.TRIANGLE_LIST, points=TRIANGLES, color=(1, 1, 1, color_alpha),
+                                colors=[(0, 1, 0, a) for a in alphas])), 'mesh')
+    assert mesh['opacity'] == pytest.approx(opacity)
+    assert ('material' in mesh) == (opacity < 1.0)   # translucent: blended, no depth writes
+
+
+@pytest.mark.parametrize('alpha', [0.9998, 0.99995, 1.0])
+def test_alpha_from_rviz_opaque_threshold_up_is_opaque(alpha):
+    box = child(convert(marker(M.CUBE, color=(1, 0, 0, alpha))), 'box')
+    assert box['material']['opacity'] == 1.0 and box['material']['transparent'] is False
+    line = child(convert(marker(M.LINE_STRIP, points=LINE_POINTS[:2],
+                                colors=[(1, 0, 0, alpha)] * 2)), 'line')
+    assert line['vertexColors'] == [[1, 0, 0]] * 2   # RGB only: no translucent point
+    mesh = child(convert(marker(M.TRIANGLE_LIST, points=TRIANGLES, color=(1, 1, 1, alpha),
+                                colors=[(0, 1, 0, alpha)] * 6)), 'mesh')
+    assert mesh['opacity'] == 1.0 and 'material' not in mesh
+
+
+def test_alpha_below_rviz_opaque_threshold_is_translucent():
+    box = child(convert(marker(M.CUBE, color=(1, 0, 0, 0.9997))), 'box')
+    assert box['material']['opacity'] == pytest.approx(0.9997)
+    assert box['material']['transparent'] is True
+
+
 @pytest.mark.parametrize('count', [0, 2, 4])
 def test_triangle_list_needs_a_positive_multiple_of_three(count):
     with pytest.raises(MarkerError, match='multiple of 3'):

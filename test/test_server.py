@@ -62,6 +62,7 @@ async def wait_until(condition, timeout: float = 5.0) -> None:
 async def test_spawn_runs_after_init_and_upserts_reach_client(loopback_app, clients):
     app = loopback_app
     seen: list[VuerSession] = []
+    clicks: list = []
 
     @app.spawn
     async def main(session: VuerSession) -> None:
@@ -69,9 +70,13 @@ async def test_spawn_runs_after_init_and_upserts_reach_client(loopback_app, clie
         session.upsert @ Box(key='b', args=[1, 2, 3], color='red')
         await session.forever()
 
+    app.add_handler('ON_CLICK', lambda event, session: clicks.append(event.value))
     await app.start_server()
     client = await clients(app, init=False)
-    await asyncio.sleep(0.2)
+    # An event handled after the connection: a handler started on connect would have
+    # begun (appended) by then.
+    await client.send('ON_CLICK', 'before INIT')
+    await wait_until(lambda: clicks)
     assert seen == [], 'the handler must wait for INIT'
     await client.send('INIT', {'client': 'browser'})
     view = await client.wait_for(lambda frames: WireClient.upserted(client).get('b'))
@@ -95,7 +100,8 @@ async def test_spawn_filters_pick_the_matching_handler(loopback_app, clients):
 
     await app.start_server()
     await clients(app)
-    await asyncio.sleep(0.3)
+    # Both would start in the same turn, on INIT: once one ran, the other would have.
+    await wait_until(lambda: ran)
     assert ran == ['test']
 
 
@@ -177,9 +183,10 @@ async def test_one_function_registered_twice_is_two_registrations(loopback_app, 
     await wait_until(lambda: len(calls) == 2)
     remove_first()
     await client.send('ON_CLICK', 2)
-    await wait_until(lambda: 2 in calls)
-    await asyncio.sleep(0.1)
-    assert calls == [1, 1, 2], 'both ran; removing one left the other'
+    await client.send('ON_CLICK', 3)
+    # Events of one connection are handled in order, every registration in the same turn.
+    await wait_until(lambda: 3 in calls)
+    assert calls == [1, 1, 2, 3], 'both ran; removing one left the other'
 
 
 def recorded_lifespan(app: Vuer, name: str, log: list):
@@ -382,7 +389,7 @@ async def test_unknown_events_and_odd_values_are_tolerated(loopback_app, clients
     await client.send('INIT', 'not a map')
     await client.send('SOMETHING_NEW', {'a': 1})
     await client.send('ON_CLICK', 42)
-    await asyncio.sleep(0.2)
+    await wait_until(lambda: events)   # handled in order: the odd ones came first
     assert events == [42]
     session = next(iter(app.sessions))
     assert session.init == {}

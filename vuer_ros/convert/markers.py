@@ -26,6 +26,41 @@ other errors make RViz hide that marker (``error.hide`` is True). Problems RViz 
 about (a zero scale, full transparency, an unnormalised quaternion...) do not stop the
 marker: it is drawn as RViz draws it (flat, invisible, normalised) and
 ``marker_warnings`` gives the warning texts to log.
+
+Checked against RViz2's source (ros2/rviz, jazzy; paths below are under
+rviz_default_plugins/src/rviz_default_plugins/displays/marker/, or, marked rviz_rendering,
+under rviz_rendering/src/rviz_rendering/). Matched: an alpha of 0.9998 or more
+(unit_alpha_threshold) is opaque (rviz_rendering material_manager.cpp:105);
+TRIANGLE_LIST blends by the per-vertex alphas when it has a colour per vertex, else by
+``color.a``, and multiplies the two (markers/triangle_list_marker.cpp:210-227, 257-265).
+Where this differs from RViz2, and why:
+
+- ARROW_STRIP: RViz2's marker factory has no case for it ("Unknown marker type",
+  markers/marker_factory.cpp:74-106). The message defines it, so it is drawn:
+  point-to-point arrows between consecutive points, with ARROW's two-point scale rules.
+- NaN or infinity in ``colors`` rejects the marker too; RViz2 checks pose, scale, color
+  and points only (marker_common.cpp:195-201) and would draw undefined colours.
+- POINTS: three.js points are squares, so ``scale.y``, RViz2's point height
+  (markers/points_marker.cpp:108), is not used; and the client's points cannot be
+  translucent (their material discards alpha below 1), so an alpha between 0 and 1 is
+  drawn opaque, and 0 not at all.
+- Per-point alphas of POINTS, CUBE_LIST, SPHERE_LIST and TRIANGLE_LIST
+  (markers/points_marker.cpp:146-165) are averaged into one opacity: the client's meshes
+  and clouds take RGB per vertex and one opacity. Lines keep an alpha per point.
+- LINE_STRIP and LINE_LIST are translucent when any point is; RViz2 decides by the alpha
+  of the last point added (rviz_rendering objects/billboard_line.cpp:185), an accident
+  of its loop rather than a rule.
+- TEXT_VIEW_FACING: ``scale.x`` sets the width of a space in RViz2
+  (markers/text_view_facing_marker.cpp:87-89); the client's text has no such setting.
+- MESH_RESOURCE with ``mesh_use_embedded_materials`` and a colour other than (0, 0, 0, 0):
+  RViz2 keeps the mesh's materials and blends the colour over them at an alpha of at
+  most 0.5 (markers/mesh_resource_marker.cpp:252-260); the client cannot add such a
+  pass, so the colour replaces the materials' colours (textures stay, multiplied by it).
+- TRIANGLE_LIST textures, ``texture_resource`` with ``uv_coordinates``
+  (markers/triangle_list_marker.cpp:268-283), are not drawn: the triangles keep colours.
+- An empty ``mesh_resource`` and an ARROW with more than two points are warned about;
+  RViz2 draws nothing, and the pose arrow, silently (markers/mesh_resource_marker.cpp:
+  107-108; markers/arrow_marker.cpp:108-112).
 """
 
 import math
@@ -75,6 +110,8 @@ _POINT_COLOR_TYPES = frozenset({LINE_STRIP, LINE_LIST, CUBE_LIST, SPHERE_LIST, P
 MESH_ELEMENTS = {'.stl': Stl, '.dae': Dae, '.glb': Glb, '.gltf': Glb, '.obj': Obj, '.ply': Ply}
 #: RViz keeps markers whose lifetime is at most this long (ns) forever.
 MIN_LIFETIME_NS = 100_000
+#: RViz draws an alpha at least this high as opaque (rviz_rendering unit_alpha_threshold).
+OPAQUE_ALPHA = 0.9998
 
 #: The client's point size is not in metres: a point ``size`` wide covers size *
 #: tan(fov / 2) metres (three.js size attenuation). This makes POINTS ``scale.x`` metres
@@ -158,11 +195,18 @@ def _read_points(marker: object) -> np.ndarray:
     return np.array([(p.x, p.y, p.z) for p in points], dtype=np.float64)
 
 
+def _opaque(alpha: float) -> float:
+    """Alpha as RViz renders it: opaque from OPAQUE_ALPHA up."""
+    return 1.0 if alpha >= OPAQUE_ALPHA else alpha
+
+
 def _read_colors(marker: object) -> Optional[np.ndarray]:
     colors = marker.colors
     if not len(colors):
         return None
-    return np.array([(c.r, c.g, c.b, c.a) for c in colors], dtype=np.float64)
+    array = np.array([(c.r, c.g, c.b, c.a) for c in colors], dtype=np.float64)
+    array[array[:, 3] >= OPAQUE_ALPHA, 3] = 1.0
+    return array
 
 
 def marker_to_element(marker: object, key: str, *,
@@ -194,6 +238,7 @@ def marker_to_element(marker: object, key: str, *,
     build = _BUILDERS.get(marker.type)
     if build is None:
         raise MarkerError(marker, f'unknown marker type {marker.type}')
+    rgba = (*rgba[:3], _opaque(rgba[3]))
     item = _Input(marker, key, scale, rgba, points, colors, mesh_url, font_url, charset)
     if marker.type == TEXT_VIEW_FACING:  # RViz uses only the position of its pose
         return group(children=build(item), key=key, position=position)
@@ -307,13 +352,17 @@ def _triangle_list(item: _Input) -> list:
     count = len(points)
     if count == 0 or count % 3:
         raise item.fail(f'{count} points; a triangle list needs a positive multiple of 3')
-    colors = item.colors
-    if colors is not None and len(colors) != count:
-        # One colour per triangle also counts; any other count means color for all.
-        colors = np.repeat(colors, 3, axis=0) if len(colors) * 3 == count else None
+    colors, translucent = item.colors, item.rgba[3] < 1.0
+    if colors is not None and len(colors) == count:
+        translucent = bool((colors[:, 3] < 1.0).any())   # per vertex: their alphas decide
+    elif colors is not None and len(colors) * 3 == count:
+        colors = np.repeat(colors, 3, axis=0)            # per face: color.a decides
+    else:
+        colors = None                                    # any other count: color for all
     opacity, color_props = _opacity_and_colors(item, colors)
     if colors is not None:
-        opacity *= item.rgba[3]  # RViz multiplies per-vertex alpha by color.a here
+        # RViz multiplies each vertex's alpha by color.a, and blends only when translucent.
+        opacity = opacity * item.rgba[3] if translucent else 1.0
     faces = np.arange(count, dtype=np.uint32).reshape(-1, 3)
     # RViz lights uniformly coloured triangles and leaves per-vertex coloured ones unlit.
     material_type = 'standard' if colors is None else 'basic'
