@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Copyright 2026 vuer_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+# Build tf2_msgs (TFMessage, for /tf and /tf_static) and map_msgs (OccupancyGridUpdate)
+# into a virtual environment that holds the PyPI ROS 2 wheels, which have neither.
+#   bash scripts/build_interfaces.sh VENV [kilted|jazzy]
+# The definitions are the project's own (test/interfaces); the ROS 2 code generators come
+# from their PyPI wheels. The distribution is read from the venv's rclpy unless given.
+# Needs cmake, ninja and a C/C++ compiler (installed with apt-get when run as root).
+# Cached: when both messages import in VENV already, it does nothing. On a ROS install
+# these packages come from the distribution: this is for pip installs only.
+set -euo pipefail
+
+# Arguments: the venv, and the distro when it is not to be read from rclpy.
+case "$#:${2:-kilted}" in
+  [12]:kilted | [12]:jazzy) ;;
+  *) echo 'usage: bash scripts/build_interfaces.sh VENV [kilted|jazzy]' >&2; exit 2 ;;
+esac
+here="$(cd "$(dirname "$0")/.." && pwd)"
+venv="$1"
+python="$venv/bin/python"
+packages='tf2_msgs map_msgs'
+check='from tf2_msgs.msg import TFMessage; from map_msgs.msg import OccupancyGridUpdate'
+
+say() { echo "== build_interfaces: $*"; }
+fail() { say "FAILED: $*" >&2; exit 1; }
+
+[ -x "$python" ] || fail "$venv is not a virtual environment (no bin/python)"
+venv="$(cd "$venv" && pwd)"
+python="$venv/bin/python"
+
+# The cache: a second run costs one interpreter start.
+if "$python" -c "$check" 2>/dev/null; then
+  say "tf2_msgs and map_msgs already import in $venv: nothing to do"
+  exit 0
+fi
+
+# Which ROS 2: rclpy 7.x is Jazzy, 9.x Kilted (the two distributions with wheels).
+distro="${2:-}"
+if [ -z "$distro" ]; then
+  rclpy=$("$python" -c 'from importlib.metadata import version; print(version("ros-rclpy"))' \
+    2>/dev/null) || fail "no ros-rclpy wheel in $venv: install the ROS wheels first"
+  case "$rclpy" in
+    7.*) distro=jazzy ;;
+    9.*) distro=kilted ;;
+    *) fail "rclpy $rclpy is neither Jazzy's (7.x) nor Kilted's (9.x): name the distro" ;;
+  esac
+fi
+
+# The generator wheels: what rosidl_generate_interfaces needs that no wheel declares.
+case "$distro" in
+  kilted)
+    wheels='ament-cmake ament-cmake-include-directories ament-package
+      rosidl-default-generators rosidl-core-generators rosidl-default-runtime
+      ament-cmake-ros-core'
+    prefix=ros- ;;
+  jazzy)
+    wheels='ament-cmake ament-cmake-include-directories ament-package
+      rosidl-default-generators rosidl-core-generators rosidl-default-runtime
+      ament-cmake-ros ament-cmake-gmock ament-cmake-gtest ament-cmake-pytest
+      python-cmake-module'
+    prefix=ros-jazzy- ;;
+esac
+
+# The build tools, from Debian when missing and we may install them.
+missing=''
+for tool in cmake ninja c++; do
+  command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's cmake ninja-build g++ (missing:$missing)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake ninja-build g++ >/dev/null
+  else
+    fail "missing:$missing; install cmake, ninja and a C++ compiler, then run this again"
+  fi
+fi
+
+# The Python extension modules build against these headers.
+python_include=$("$python" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
+[ -f "$python_include/Python.h" ] \
+  || fail "no Python.h in $python_include: install the Python headers (Debian: python3-dev)"
+numpy_include=$("$python" -c 'import numpy; print(numpy.get_include())') \
+  || fail "numpy is missing in $venv"
+includes="$python_include;$numpy_include"
+
+say "ROS 2 $distro: installing the generator wheels into $venv"
+# shellcheck disable=SC2086  # the lists are split on purpose
+"$python" -m pip install -q --disable-pip-version-check catkin_pkg \
+  $(for wheel in $wheels; do echo "$prefix$wheel"; done) \
+  || fail 'pip could not install the generator wheels'
+
+# The wheels' exported *__rosidl_generator_py targets name the include folders of the
+# machine that built them (/opt/python/...), which CMake refuses at generate time. This
+# file runs right after project(); its deferred call runs after every find_package() and
+# points those entries at this interpreter's include folder and numpy's.
+work="$(mktemp -d "${TMPDIR:-/tmp}/vuer_ros_interfaces.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+cat > "$work/fix_includes.cmake" <<EOF
+# Generated by vuer_ros scripts/build_interfaces.sh: see there.
+function(vuer_ros_fix_wheel_includes)
+  get_directory_property(targets DIRECTORY "\${CMAKE_SOURCE_DIR}" IMPORTED_TARGETS)
+  foreach(target IN LISTS targets)
+    get_target_property(dirs \${target} INTERFACE_INCLUDE_DIRECTORIES)
+    if(NOT dirs OR NOT dirs MATCHES "/include/python3|numpy")
+      continue()
+    endif()
+    set(fixed)
+    foreach(dir IN LISTS dirs)
+      if(dir MATCHES "^/" AND NOT EXISTS "\${dir}" AND dir MATCHES "/include/python3|numpy")
+        continue()
+      endif()
+      list(APPEND fixed "\${dir}")
+    endforeach()
+    list(APPEND fixed "${includes}")
+    list(REMOVE_DUPLICATES fixed)
+    set_target_properties(\${target} PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "\${fixed}")
+  endforeach()
+endfunction()
+cmake_language(DEFER DIRECTORY "\${CMAKE_SOURCE_DIR}" CALL vuer_ros_fix_wheel_includes)
+EOF
+
+# Configure, build and install each package into the venv prefix: the wheels' bootstrapper
+# already puts <venv>/lib on the library path, so nothing needs sourcing afterwards.
+for package in $packages; do
+  start=$SECONDS
+  say "ROS 2 $distro: building $package into $venv"
+  build="$work/$package"
+  if ! (export AMENT_PREFIX_PATH="$venv"
+        cmake -S "$here/test/interfaces/$package" -B "$build" -G Ninja \
+          -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=Release \
+          -DCMAKE_PROJECT_INCLUDE="$work/fix_includes.cmake" \
+          -DPython3_EXECUTABLE="$python" -DCMAKE_PREFIX_PATH="$venv" \
+          -DCMAKE_INSTALL_PREFIX="$venv" \
+        && cmake --build "$build" && cmake --install "$build") > "$work/$package.log" 2>&1
+  then
+    tail -n 40 "$work/$package.log" >&2
+    fail "$package did not build (the log's end is above)"
+  fi
+  say "ROS 2 $distro: $package installed ($((SECONDS - start)) s)"
+done
+
+"$python" -c "$check" || fail "built, but the messages do not import in $venv"
+say "ROS 2 $distro: tf2_msgs and map_msgs ready in $venv"
