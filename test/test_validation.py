@@ -19,7 +19,7 @@ import math
 import numpy as np
 import pytest
 
-from vuer_ros import schemas
+from vuer_ros import schemas, wire
 from vuer_ros.validation import InvalidElement, validate_node, validate_nodes
 
 NAN, INF = float('nan'), float('inf')
@@ -196,8 +196,18 @@ def test_empty_mesh_and_cloud_pass():
     validate_node(schemas.PointCloud(key='p', vertices=np.zeros((0, 3))).serialize())
 
 
-def test_finite_numbers_whose_sum_overflows_pass():
-    validate_node({'tag': 'Box', 'key': 'far', 'args': [1e308, 1e308, 1], 'scale': 1e308})
+def test_numbers_near_the_float32_limit_pass_and_are_sent():
+    node = {'tag': 'Box', 'key': 'far', 'args': [3e38, 3e38, 1], 'scale': 3e38}
+    validate_node(node)
+    wire.pack(node)   # the wire's float32 takes them
+
+
+@pytest.mark.parametrize('props', [{'scale': 1e39}, {'args': [1e308, 1e308, 1]},
+                                   {'position': [0, -1e39, 0]}])
+def test_finite_numbers_beyond_float32_are_refused(props):
+    """msgpack packs floats as float32 and raises beyond it, in the middle of the send."""
+    with pytest.raises(InvalidElement, match='beyond float32'):
+        validate_node({'tag': 'Box', 'key': 'far', **props})
 
 
 def test_partial_patches_need_not_repeat_the_arrays():

@@ -176,14 +176,16 @@ class Throttle:
         self._last: dict[str, float] = {}
         self._held: dict[str, int] = defaultdict(int)
 
-    def __call__(self, topic: str, level: int, message: str) -> None:
+    def __call__(self, topic: str, level: int, message: str,
+                 exc_info: Optional[BaseException] = None) -> None:
         now = time.monotonic()
         if now - self._last.get(topic, -1e9) < self.period:
             self._held[topic] += 1
             return
         self._last[topic] = now
         held = self._held.pop(topic, 0)
-        LOG.log(level, message + (f' ({held} more like it held back)' if held else ''))
+        LOG.log(level, message + (f' ({held} more like it held back)' if held else ''),
+                exc_info=exc_info)
 
 
 class SceneCall:

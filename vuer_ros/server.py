@@ -291,8 +291,9 @@ class Vuer(ScenePublisher):
         for handler in list(self.handlers.get(event.etype, {}).values()):
             try:
                 result = handler(event, session)
-            except Exception:
-                LOG.exception('handler for %s failed', event.etype)
+            except Exception as error:   # a 30 Hz event must not flood the log: throttled
+                self._throttle(f'handler:{event.etype}', logging.ERROR,
+                               f'handler for {event.etype} failed: {error!r}', exc_info=error)
                 continue
             if inspect.isawaitable(result):
                 session.spawn_task(result, name=f'{event.etype} handler')

@@ -29,7 +29,7 @@ import uuid
 from aiohttp import WSCloseCode
 
 from vuer_ros import wire
-from vuer_ros.edits import EditKind, PackedEdit, SceneEdit, ScenePublisher
+from vuer_ros.edits import EditKind, PackedEdit, SceneEdit, ScenePublisher, Throttle
 from vuer_ros.outbox import Outbox
 from vuer_ros.scene import SceneTree
 from vuer_ros.transport import Connection
@@ -38,6 +38,10 @@ if TYPE_CHECKING:
     from vuer_ros.server import Vuer
 
 LOG = logging.getLogger(__name__)
+
+
+#: Failures of spawned tasks, logged at most once per task name per period.
+_FAILURES = Throttle()
 
 
 class VuerSession(ScenePublisher):
@@ -208,7 +212,9 @@ class VuerSession(ScenePublisher):
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             error = task.exception()
-            LOG.error('session %s: task %s failed: %r', self.id, task.get_name(), error,
+            # Async event handlers run as tasks, one per event: throttled by task name.
+            _FAILURES(f'task:{task.get_name()}', logging.ERROR,
+                      f'session {self.id}: task {task.get_name()} failed: {error!r}',
                       exc_info=error)
 
     async def _send_loop(self) -> None:

@@ -30,7 +30,7 @@ from typing import AsyncIterator, Awaitable, Callable, Generic, Optional, TypeVa
 from urllib.parse import urlencode
 import uuid
 
-from aiohttp import web, WSCloseCode, WSMsgType
+from aiohttp import EofStream, web, WSCloseCode, WSMsgType
 
 from vuer_ros import client_assets, wire
 
@@ -41,6 +41,9 @@ HOSTED_CLIENT = 'https://vuer.ai'
 #: that reads slowly, seconds of stale frames would sit there, out of the outbox's reach.
 #: Kept small, a backlog waits in the outbox, where newer state replaces older.
 DEFAULT_SEND_BUFFER = 256 * 1024
+#: Seconds a closing handshake may take; a client that stopped reading never answers it,
+#: and must not hold up a shutdown (SIGTERM should end the bridge in well under 2 s).
+CLOSE_TIMEOUT = 0.5
 _SIOCGIFADDR = 0x8915  # Linux ioctl: an interface's IPv4 address
 
 Peer = TypeVar('Peer')
@@ -55,6 +58,7 @@ class Connection:
         self.id = uuid.uuid4().hex[:8]
         self.remote = request.remote
         transport = request.transport
+        self._transport = transport
         #: The TCP socket, where aiohttp exposes it.
         self.socket: Optional[socket.socket] = (
             transport.get_extra_info('socket') if transport is not None else None)
@@ -72,6 +76,11 @@ class Connection:
         """Close the socket with a websocket close code."""
         await self._ws.close(code=code, message=message)
 
+    def abort(self) -> None:
+        """Drop the TCP connection at once (a client that no longer reads)."""
+        if self._transport is not None:
+            self._transport.abort()
+
     async def events(self) -> AsyncIterator[wire.ClientEvent]:
         """Yield the client's events until it closes; a bad frame closes it, saying why."""
         async for message in self._ws:
@@ -85,7 +94,7 @@ class Connection:
                 break
             yield event
         error = self._ws.exception()
-        if isinstance(error, ConnectionResetError):   # a closed tab: normal, not a fault
+        if isinstance(error, (ConnectionResetError, EofStream)):   # a closed tab: normal
             LOG.info('session %s: client went away (%s)', self.id, error)
         elif error is not None:
             LOG.warning('session %s: connection error: %s', self.id, error)
@@ -223,9 +232,18 @@ class WebsocketTransport(Generic[Peer]):
         return ws
 
     async def _close_connections(self, _app: web.Application) -> None:
-        await asyncio.gather(*(
-            connection.close(WSCloseCode.GOING_AWAY, b'server shutdown')
-            for connection in list(self._connections)), return_exceptions=True)
+        """Say GOING_AWAY to every client; drop those that do not answer in time."""
+        connections = list(self._connections)
+        closing = [asyncio.ensure_future(connection.close(WSCloseCode.GOING_AWAY,
+                                                          b'server shutdown'))
+                   for connection in connections]
+        if not closing:
+            return
+        await asyncio.wait(closing, timeout=CLOSE_TIMEOUT)
+        for connection, task in zip(connections, closing):
+            if not task.done():
+                connection.abort()   # a client that stopped reading never answers
+        await asyncio.gather(*closing, return_exceptions=True)
 
 
 #: Runs before the client's own scripts. The vuer 0.1.6 client never reconnects after its

@@ -21,12 +21,14 @@ on every send. The checks are what the client's components rely on: a list of
 children, finite numbers, and binary arrays whose sizes agree with each other.
 """
 
-import math
 from typing import Any, Iterable, Optional
 
 import numpy as np
 
 from vuer_ros.schemas import SCENE_CHILD_LISTS
+
+#: Floats travel as float32 (msgpack's single floats): larger ones cannot be sent.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 #: Types msgpack sends as they are (tuples go as arrays).
 _SCALARS = (str, bytes, bytearray, bool, int, float, type(None))
@@ -142,15 +144,29 @@ def _bad_children(name: str, children: Any, partial: bool, path: tuple[str, ...]
     return None
 
 
+def _bad_float(value: float) -> Optional[str]:
+    """Say why a float can't travel as the wire's float32 (not finite, out of range)."""
+    if value - value != 0.0:
+        return f' is {value}'
+    return None if -FLOAT32_MAX <= value <= FLOAT32_MAX else f' is {value}, beyond float32'
+
+
+def _in_float32(low: float, high: float, total: float) -> bool:
+    """Tell whether numbers with this sum, least and greatest all fit float32."""
+    return total - total == 0 and -FLOAT32_MAX <= low and high <= FLOAT32_MAX
+
+
 def _bad_value(value: Any) -> Optional[str]:
     """
     Return what makes a prop value unsendable (a non-finite number, an object), or None.
 
-    The answer completes a sentence that starts with the prop's name.
+    The answer completes a sentence that starts with the prop's name. Floats travel as
+    float32, so a finite value beyond its range (1e39) is as unsendable as NaN: msgpack
+    would raise on it in the middle of the send path.
     """
     kind = type(value)
     if kind is float:
-        return None if value - value == 0.0 else f' is {value}'
+        return _bad_float(value)
     if kind is list or kind is tuple:
         try:
             # One loop in C: a finite sum clears a whole list of numbers at once. An
@@ -159,7 +175,7 @@ def _bad_value(value: Any) -> Optional[str]:
         except TypeError:  # not only numbers
             pass
         else:
-            if total - total == 0:
+            if not value or _in_float32(min(value), max(value), total):
                 return None
         return _first_bad(enumerate(value), '[{}]')
     if kind is dict:
@@ -167,7 +183,7 @@ def _bad_value(value: Any) -> Optional[str]:
     if kind in _SCALAR_TYPES:
         return None
     if isinstance(value, float):  # numpy.float64 and other float subclasses
-        return None if math.isfinite(value) else f' is {value}'
+        return _bad_float(value)
     if isinstance(value, _SCALARS):
         return None
     return f' cannot be sent: {_kind(value)}'
@@ -253,10 +269,10 @@ def _check_line(node: dict, partial: bool) -> Optional[str]:
         return 'points must be a list of [x, y, z] numbers'
     if lengths != {3}:
         return f'points must be [x, y, z] triples, got lengths {sorted(lengths)}'
-    if total - total != 0:
+    if not _in_float32(min(map(min, points)), max(map(max, points)), total):
         for index, point in enumerate(points):
             if _bad_value(point):
-                return f'points[{index}] is {point}, not finite'
+                return f'points[{index}] is {point}, not finite in float32'
     return None
 
 
