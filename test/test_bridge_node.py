@@ -84,14 +84,18 @@ class Rig:
 
 
 @contextlib.asynccontextmanager
-async def running_bridge(ros_context, **overrides):
-    """Run the bridge node with a publisher node and a started server; yield the Rig."""
+async def running_bridge(ros_context, node_options=None, **overrides):
+    """
+    Run the bridge node with a publisher node and a started server; yield the Rig.
+
+    ``node_options`` go to the bridge's rclpy Node (``parameter_overrides=...``).
+    """
     overrides = {
         'host': '127.0.0.1', 'port': 0, 'fixed_frame': 'map', 'frame_axes': 0.0,
         'transform_topics': ['/test/transforms'], 'pose_topics': ['/test/pose'],
         'path_topics': ['/test/path'], 'max_rate': 0.0, **overrides,
     }
-    node = VuerBridge(overrides=overrides, context=ros_context)
+    node = VuerBridge(overrides=overrides, context=ros_context, **(node_options or {}))
     publisher = Node('test_publisher', context=ros_context)
     try:
         async with ExecutorBridge([node, publisher]) as bridge:

@@ -24,8 +24,9 @@ import pytest
 from transforms3d.quaternions import quat2mat
 
 from vuer_ros.convert.frames import (
-    frame_key, FrameGraph, GroupUpdate, normalize_frame, ROOT_KEY)
-from vuer_ros.convert.transforms import normalize_quaternion
+    CACHE_TIME_NS, frame_key, FrameGraph, GroupUpdate, normalize_frame, NS, ROOT_KEY,
+    TransformUnavailable)
+from vuer_ros.convert.transforms import normalize_quaternion, quaternion_to_euler
 
 S = math.sqrt(0.5)
 YAW_90 = (0, 0, S, S)
@@ -435,3 +436,111 @@ def test_a_moving_edge_costs_its_own_frames_not_the_whole_graph():
         graph.set_transform('tree0' if step % 2 else 'odom', 'wheel', (0, 0, 0), NO_TURN)
     assert set(moved) == {'base_link'}   # wheel is under tree0 after the last step
     assert time.perf_counter() - start < 10 * rebuild, 'each update costs a rebuild'
+
+
+# -- history: transforms at a stamp, as tf2's TimeCache serves them -------------------------
+
+def driving(*stamps: float) -> FrameGraph:
+    """Return map -> odom (static) -> base_link driving +x at 1 m/s, turning 0.5 rad/s."""
+    graph = FrameGraph('map')
+    graph.set_transform('map', 'odom', (0, 0, 1), NO_TURN, static=True)
+    for t in stamps:
+        yaw = t * 0.5
+        graph.set_transform('odom', 'base_link', (t, 0, 0),
+                            (0, 0, math.sin(yaw / 2), math.cos(yaw / 2)), stamp=round(t * NS))
+    return graph
+
+
+def test_a_stamp_between_two_transforms_is_interpolated_as_tf2_does():
+    graph = driving(1.0, 2.0)
+    at = graph.transform_at('base_link', round(1.25 * NS))
+    assert at.translation == pytest.approx((1.25, 0, 1))     # linear translation
+    assert quaternion_to_euler(at.rotation)[2] == pytest.approx(0.625)   # slerp: yaw too
+    assert graph.transform_at('base_link', 2 * NS).translation == pytest.approx((2, 0, 1))
+    assert graph.transform_at('base_link', 1 * NS).translation == pytest.approx((1, 0, 1))
+
+
+def test_stamp_zero_is_the_latest_transform():
+    graph = driving(1.0, 3.0, 2.0)   # out of order: the newest stamp is the latest
+    assert graph.transform_at('base_link', 0).translation == pytest.approx((3, 0, 1))
+    assert world(graph, 'base_link')[:3, 3] == pytest.approx((3, 0, 1))
+    assert graph.transform_at('base_link', round(2.5 * NS)).translation == pytest.approx(
+        (2.5, 0, 1))
+
+
+def test_stamps_outside_the_history_give_tf2s_extrapolation_errors():
+    graph = driving(1.0, 2.0)
+    suffix = ', when looking up transform from frame [base_link] to frame [map]'
+    with pytest.raises(TransformUnavailable) as future:
+        graph.transform_at('base_link', round(2.5 * NS))
+    assert str(future.value) == (
+        'Lookup would require extrapolation into the future.  Requested time 2.500000 but '
+        'the latest data is at time 2.000000' + suffix)
+    assert future.value.later
+    with pytest.raises(TransformUnavailable) as past:
+        graph.transform_at('base_link', round(0.5 * NS))
+    assert str(past.value) == (
+        'Lookup would require extrapolation into the past.  Requested time 0.500000 but '
+        'the earliest data is at time 1.000000' + suffix)
+    assert not past.value.later
+    with pytest.raises(TransformUnavailable) as one:
+        driving(1.0).transform_at('base_link', 2 * NS)
+    assert str(one.value) == ('Lookup would require extrapolation at time 2.000000, but only '
+                              'time 1.000000 is in the buffer' + suffix)
+    assert one.value.later
+
+
+def test_static_edges_serve_any_stamp_and_the_fixed_frame_is_always_there():
+    graph = driving(1.0)
+    assert graph.transform_at('odom', 123 * NS).translation == pytest.approx((0, 0, 1))
+    assert graph.transform_at('map', 5 * NS) == graph.transform_at('map', 0)
+    with pytest.raises(TransformUnavailable, match=r'No transform to fixed frame \[map\]'):
+        graph.transform_at('nowhere', NS)
+
+
+def test_the_history_keeps_ten_seconds_of_stamps_per_edge():
+    assert CACHE_TIME_NS == 10 * NS   # tf2's BufferCore::DEFAULT_CACHE_TIME
+    stamps = [t * 0.01 for t in range(100, 1601)]   # 1 s to 16 s at 100 Hz
+    graph = driving(*stamps)
+    assert graph.transform_at('base_link', 6 * NS).translation == pytest.approx((6, 0, 1))
+    with pytest.raises(TransformUnavailable, match='extrapolation into the past.  Requested '
+                       'time 5.990000 but the earliest data is at time 6.000000'):
+        graph.transform_at('base_link', round(5.99 * NS))
+    changes = graph.set_transform('odom', 'base_link', (0, 0, 0), NO_TURN, stamp=5 * NS)
+    assert changes.warnings == ['TF_OLD_DATA ignoring data from the past for frame base_link '
+                                'at time 5.000000']
+
+
+def test_an_older_transform_joins_the_history_without_moving_the_group():
+    graph = driving(1.0, 3.0)
+    assert graph.transform_at('base_link', 2 * NS).translation == pytest.approx((2, 0, 1))
+    changes = graph.set_transform('odom', 'base_link', (7, 0, 0), NO_TURN, stamp=2 * NS)
+    assert changes == type(changes)()
+    assert world(graph, 'base_link')[:3, 3] == pytest.approx((3, 0, 1))
+    assert graph.transform_at('base_link', 2 * NS).translation == pytest.approx((7, 0, 1))
+
+
+def test_an_inverted_edge_towards_the_fixed_frame_is_read_at_the_stamp_too():
+    graph = driving(1.0, 2.0)
+    graph.set_fixed_frame('base_link')
+    at = graph.transform_at('odom', round(1.5 * NS))
+    # odom in base_link: the inverse of base_link at (1.5, 0, 0) turned 0.75 rad.
+    assert at.translation == pytest.approx((-1.5 * math.cos(0.75), 1.5 * math.sin(0.75), 0))
+
+
+def test_a_new_parent_starts_a_new_history():
+    graph = driving(1.0, 2.0)
+    graph.set_transform('map', 'base_link', (5, 0, 0), NO_TURN, stamp=3 * NS)
+    with pytest.raises(TransformUnavailable, match='only time 3.000000 is in the buffer'):
+        graph.transform_at('base_link', round(1.5 * NS))
+
+
+def test_clearing_the_history_keeps_the_groups_and_serves_new_stamps():
+    graph = driving(100.0, 101.0)
+    graph.clear_history()   # time jumped back: a bag played again
+    assert world(graph, 'base_link')[:3, 3] == pytest.approx((101, 0, 1))
+    with pytest.raises(TransformUnavailable) as waiting:
+        graph.transform_at('base_link', 5 * NS)
+    assert waiting.value.later
+    assert not graph.set_transform('odom', 'base_link', (5, 0, 0), NO_TURN, stamp=5 * NS).warnings
+    assert graph.transform_at('base_link', 5 * NS).translation == pytest.approx((5, 0, 1))

@@ -205,7 +205,7 @@ def test_numbers_near_the_float32_limit_pass_and_are_sent():
 @pytest.mark.parametrize('props', [{'scale': 1e39}, {'args': [1e308, 1e308, 1]},
                                    {'position': [0, -1e39, 0]}])
 def test_finite_numbers_beyond_float32_are_refused(props):
-    """msgpack packs floats as float32 and raises beyond it, in the middle of the send."""
+    """Msgpack packs floats as float32 and raises beyond it, in the middle of the send."""
     with pytest.raises(InvalidElement, match='beyond float32'):
         validate_node({'tag': 'Box', 'key': 'far', **props})
 

@@ -65,7 +65,8 @@ class MeshResources:
     :param package_share: finds a package's share folder (``ament_index_python``'s
         ``get_package_share_directory`` on a ROS machine).
     :param allowed_file_roots: folders ``file://`` meshes may come from; empty allows any
-        file a marker names (as RViz2 does), serving only that file's folder.
+        file a marker names (as RViz2 does), and then the mesh and texture files in that
+        file's folder and below it are served (a mesh's textures often sit in a subfolder).
     :param embedded_limit: bytes of ``embedded://`` meshes kept, oldest dropped first.
     """
 

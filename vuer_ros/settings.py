@@ -61,7 +61,7 @@ CORE: dict[str, tuple[Param, ...]] = {
         Param('queue_depth', 100, 'Subscription queue depth (KEEP_LAST history).', low=1,
               high=100000),
         Param('mesh_roots', (), 'Folders file:// meshes may come from; empty: any file '
-              'named.'),
+              'named, and the mesh and texture files below its folder are served too.'),
     ),
 }
 

@@ -34,18 +34,122 @@ Like tf2, a frame has one parent (the last transform received for it wins; a new
 is reported once), a leading '/' in a frame id is dropped, and self-transforms, empty
 names and NaN are ignored with a warning. The fixed frame always resolves, as tf2 gives
 the identity for a lookup from a frame to itself.
+
+Each dynamic edge also keeps tf2's history (``TimeCache``, ros2/geometry2
+tf2/src/cache.cpp): the transforms of the last 10 s of stamps, so ``transform_at`` gives a
+frame's pose at a message's stamp, interpolated between the stamps around it, with tf2's
+errors for stamps it can't serve. A static edge is valid at any time. The groups follow
+each edge's newest stamp (tf2's latest); a transform older than that only joins the
+history. An edge that changes parent, or turns static or dynamic, starts a new history,
+as tf2 reallocates the frame's cache for the latter.
 """
 
+from array import array
+from bisect import bisect_left, bisect_right
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Iterable, NamedTuple, Optional, Sequence
 
 from vuer_ros.convert.transforms import (
-    compose, finite, IDENTITY, invert, normalize_quaternion, quaternion_to_euler,
+    compose, finite, IDENTITY, interpolate, invert, normalize_quaternion, quaternion_to_euler,
     rpy_to_quaternion, Transform)
 
 #: Key of the scene group that turns ROS Z-up into three.js Y-up (see the design notes).
 ROOT_KEY = 'ros-root'
+#: Nanoseconds per second: stamps are integer nanoseconds, as tf2 keeps them.
+NS = 1_000_000_000
+#: tf2's default cache time (BufferCore::DEFAULT_CACHE_TIME): the history kept per edge.
+CACHE_TIME_NS = 10 * NS
+#: Expired history entries dropped at once: one shift of the arrays per batch, not per insert.
+_PRUNE_BATCH = 256
+#: Lookups remembered until TF changes (the markers of one array share frame and stamp).
+_LOOKUPS_KEPT = 1024
+
+
+def stamp_ns(stamp: object) -> int:
+    """Return a builtin_interfaces/Time in nanoseconds (None: 0, which tf2 reads as latest)."""
+    return 0 if stamp is None else stamp.sec * NS + stamp.nanosec
+
+
+def display_time(ns: int) -> str:
+    """Write a stamp as tf2's errors write it (``displayTimePoint``: seconds, 6 decimals)."""
+    return f'{ns / NS:.6f}'
+
+
+class TransformUnavailable(Exception):
+    """
+    tf2 can't give a frame's transform at a stamp; the message is tf2's (or RViz2's) error.
+
+    ``later`` says newer transforms may still serve the stamp (it is past the newest one).
+    """
+
+    def __init__(self, message: str, later: bool = False) -> None:
+        super().__init__(message)
+        self.later = later
+
+
+class _History:
+    """One dynamic edge's transforms by stamp, oldest first, as tf2's TimeCache keeps them."""
+
+    __slots__ = ('stamps', 'values')
+
+    def __init__(self) -> None:
+        self.stamps = array('q')
+        self.values = array('d')   # translation and rotation: 7 numbers per stamp
+
+    def insert(self, stamp: int, transform: Transform) -> bool:
+        """Add a transform; False when it is older than the history keeps (TF_OLD_DATA)."""
+        stamps = self.stamps
+        if stamps and stamp < stamps[-1] - CACHE_TIME_NS:
+            return False
+        index = bisect_right(stamps, stamp)   # after equal stamps: the newest one wins
+        stamps.insert(index, stamp)
+        self.values[7 * index:7 * index] = array('d', (*transform.translation,
+                                                       *transform.rotation))
+        start = self._start()
+        if start >= _PRUNE_BATCH:
+            del stamps[:start]
+            del self.values[:7 * start]
+        return True
+
+    def _start(self) -> int:
+        """Index of the oldest stamp tf2 still keeps (within CACHE_TIME_NS of the newest)."""
+        return bisect_left(self.stamps, self.stamps[-1] - CACHE_TIME_NS)
+
+    def _at(self, index: int) -> Transform:
+        v = self.values[7 * index:7 * index + 7]
+        return Transform((v[0], v[1], v[2]), (v[3], v[4], v[5], v[6]))
+
+    def sample(self, stamp: int) -> Transform:
+        """Return the transform at ``stamp``, as ``TimeCache::getData``; raise tf2's error."""
+        stamps = self.stamps
+        if not stamps:
+            raise TransformUnavailable('No transform received since time jumped back',
+                                       later=True)
+        start, last = self._start(), len(stamps) - 1
+        earliest, latest = stamps[start], stamps[last]
+        if stamp == latest:
+            return self._at(last)
+        if start == last:
+            raise TransformUnavailable(
+                f'Lookup would require extrapolation at time {display_time(stamp)}, but only '
+                f'time {display_time(latest)} is in the buffer', later=stamp > latest)
+        if stamp == earliest:
+            return self._at(start)
+        if stamp > latest:
+            raise TransformUnavailable(
+                'Lookup would require extrapolation into the future.  Requested time '
+                f'{display_time(stamp)} but the latest data is at time {display_time(latest)}',
+                later=True)
+        if stamp < earliest:
+            raise TransformUnavailable(
+                'Lookup would require extrapolation into the past.  Requested time '
+                f'{display_time(stamp)} but the earliest data is at time '
+                f'{display_time(earliest)}')
+        newer = bisect_right(stamps, stamp)
+        older = newer - 1
+        ratio = (stamp - stamps[older]) / (stamps[newer] - stamps[older])
+        return interpolate(self._at(older), self._at(newer), ratio)
 
 
 def normalize_frame(frame_id: str) -> str:
@@ -109,6 +213,8 @@ class FrameGraph:
         self.root_key = root_key
         self._fixed = normalize_frame(fixed_frame)
         self._edges: dict[str, _Edge] = {}                 # TF child -> edge to its parent
+        self._history: dict[str, _History] = {}            # dynamic TF child -> its history
+        self._lookups: dict[tuple[str, int], Transform] = {}   # since the last TF change
         self._children: dict[str, dict[str, None]] = {}    # TF parent -> children, in order
         self._parents_seen: dict[str, set[str]] = {}       # child -> every parent it had
         self._tree: dict[str, _Placement] = {}             # resolved frames, parents first
@@ -166,6 +272,57 @@ class FrameGraph:
             queue.extend(self._below.get(frame, ()))
         return result
 
+    def transform_at(self, frame_id: str, stamp: int) -> Transform:
+        """
+        Return a frame's pose in the fixed frame at ``stamp`` (nanoseconds; 0: the latest).
+
+        Each edge on the frame's path to the fixed frame is read at ``stamp`` from its
+        history; raises TransformUnavailable with RViz2's status for an unresolved frame,
+        or tf2's extrapolation error naming both frames, as ``walkToTopParent`` words it.
+        """
+        frame = normalize_frame(frame_id)
+        if frame not in self._tree:
+            raise TransformUnavailable(self.transform_problem(frame))
+        if not stamp:
+            return self.transform_to_fixed(frame)
+        found = self._lookups.get((frame, stamp))
+        if found is not None:
+            return found
+        result, below = IDENTITY, frame
+        parent = self._tree[below][0]
+        try:
+            while parent is not None:
+                edge = self._edges.get(below)
+                if edge is not None and edge.parent == parent:
+                    step = self._sample(below, stamp)
+                else:   # an ancestor of the fixed frame: its edge is inverted
+                    step = invert(self._sample(parent, stamp))
+                result = compose(step, result)
+                below, parent = parent, self._tree[parent][0]
+        except TransformUnavailable as error:
+            raise TransformUnavailable(
+                f'{error}, when looking up transform from frame [{frame}] to frame '
+                f'[{self._fixed}]', error.later) from None
+        if len(self._lookups) >= _LOOKUPS_KEPT:
+            self._lookups.clear()
+        self._lookups[frame, stamp] = result
+        return result
+
+    def clear_history(self) -> None:
+        """
+        Forget every dynamic edge's history, as tf2_ros clears its buffer when time jumps.
+
+        The groups keep the latest transforms; stamps are served again as new ones arrive
+        (a bag played again would otherwise be older data than the history, and ignored).
+        """
+        self._lookups.clear()
+        for child in self._history:
+            self._history[child] = _History()
+
+    def _sample(self, child: str, stamp: int) -> Transform:
+        history = self._history.get(child)
+        return self._edges[child].transform if history is None else history.sample(stamp)
+
     def transform_problem(self, frame_id: str) -> Optional[str]:
         """
         Say why a frame can't be placed in the fixed frame, in RViz2's words; None if it can.
@@ -191,6 +348,7 @@ class FrameGraph:
 
     def set_fixed_frame(self, fixed_frame: str) -> FrameChanges:
         """Re-root every group at another fixed frame."""
+        self._lookups.clear()
         self._fixed = normalize_frame(fixed_frame)
         return self._rebuild()
 
@@ -200,13 +358,16 @@ class FrameGraph:
         return self.set_transform(parent, child, xyz, rpy_to_quaternion(*rpy), static=True)
 
     def set_transform(self, parent: str, child: str, translation: Sequence[float],
-                      rotation_xyzw: Sequence[float], static: bool = False) -> FrameChanges:
+                      rotation_xyzw: Sequence[float], static: bool = False,
+                      stamp: int = 0) -> FrameChanges:
         """
-        Record the pose of ``child`` in ``parent``; return the scene changes it makes.
+        Record the pose of ``child`` in ``parent`` at ``stamp`` (ns); return the scene changes.
 
-        A new transform of a known edge changes one group. A new edge re-resolves the
-        frames below ``child`` only, unless it changes the fixed frame's ancestors.
+        A new transform of a known edge changes one group; one older than the edge's newest
+        stamp only joins its history. A new edge re-resolves the frames below ``child``
+        only, unless it changes the fixed frame's ancestors.
         """
+        self._lookups.clear()
         parent, child = normalize_frame(parent), normalize_frame(child)
         problem = None
         if not parent or not child:
@@ -221,6 +382,19 @@ class FrameGraph:
         transform = Transform(tuple(float(v) for v in translation),
                               normalize_quaternion(rotation_xyzw))
         old = self._edges.get(child)
+        if old is None or old.parent != parent or old.static != static:
+            self._history.pop(child, None)   # a new edge starts a new history
+            if not static:
+                self._history[child] = _History()
+        history = self._history.get(child)
+        if history is not None:
+            newest = history.stamps[-1] if history.stamps else stamp
+            if not history.insert(stamp, transform):
+                return FrameChanges(warnings=[
+                    f'TF_OLD_DATA ignoring data from the past for frame {child} at time '
+                    f'{display_time(stamp)}'])
+            if stamp < newest:
+                return FrameChanges()   # history only: the groups show the newest stamp
         self._edges[child] = _Edge(parent, transform, static)
         if old is not None and old.parent == parent:
             return self._move_edge(parent, child, transform)

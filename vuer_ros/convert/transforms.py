@@ -90,6 +90,15 @@ def quaternion_to_euler(q: Sequence[float]) -> list[float]:
     return [math.atan2(m32, m22), b, 0.0]
 
 
+def euler_to_quaternion(euler: Sequence[float]) -> Quaternion:
+    """ROS quaternion of a three.js ``rotation`` [a, b, c] (order 'XYZ': Rx(a) Ry(b) Rz(c))."""
+    a, b, c = euler
+    half = [(math.sin(angle / 2), math.cos(angle / 2)) for angle in (a, b, c)]
+    (sa, ca), (sb, cb), (sc, cc) = half
+    return quaternion_multiply(quaternion_multiply((sa, 0.0, 0.0, ca), (0.0, sb, 0.0, cb)),
+                               (0.0, 0.0, sc, cc))
+
+
 def rpy_to_quaternion(roll: float, pitch: float, yaw: float) -> Quaternion:
     """Quaternion of ROS roll/pitch/yaw (fixed axes X, Y, Z: R = Rz(yaw) Ry(pitch) Rx(roll))."""
     cr, sr = math.cos(roll / 2), math.sin(roll / 2)
@@ -152,6 +161,26 @@ def invert(a: Transform) -> Transform:
     conjugate = (-x, -y, -z, w)
     tx, ty, tz = rotate(conjugate, a.translation)
     return Transform((-tx, -ty, -tz), conjugate)
+
+
+def interpolate(a: Transform, b: Transform, ratio: float) -> Transform:
+    """
+    Blend two transforms as tf2 does between two stamps: lerp, and slerp the short way.
+
+    ``ratio`` 0 gives ``a``, 1 gives ``b`` (tf2 TimeCache::interpolate, Quaternion::slerp).
+    """
+    translation = tuple(u + (v - u) * ratio for u, v in zip(a.translation, b.translation))
+    p, q = a.rotation, b.rotation
+    dot = sum(u * v for u, v in zip(p, q))
+    if dot < 0.0:   # the other sign of the same rotation: the shorter way round
+        q, dot = tuple(-v for v in q), -dot
+    theta = math.acos(min(1.0, dot))
+    if theta < 1e-9:
+        return Transform(translation, p)
+    s = math.sin(theta)
+    wp, wq = math.sin((1.0 - ratio) * theta) / s, math.sin(ratio * theta) / s
+    return Transform(translation, normalize_quaternion(
+        tuple(wp * u + wq * v for u, v in zip(p, q))))
 
 
 def pose_transform(pose: object) -> Transform:

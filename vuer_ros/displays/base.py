@@ -102,6 +102,10 @@ class DisplayContext:
     #: State displays of one family share (a Marker topic and its _array sibling).
     shared: dict = field(default_factory=dict)
 
+    def now(self) -> float:
+        """Receive time in seconds on the loop's clock (0 before a loop runs)."""
+        return self.loop.time() if self.loop is not None else 0.0
+
 
 class Display:
     """
@@ -152,6 +156,41 @@ class Display:
 
     def close(self) -> None:
         """Stop timers; what is drawn stays, as RViz2 keeps the last state."""
+
+
+class Alarm:
+    """
+    One loop timer that calls ``wake(now)`` when due; ``wake`` returns its next due time.
+
+    Asking for a time later than the timer set changes nothing, so asking on every message
+    is cheap; nothing polls.
+    """
+
+    def __init__(self, context: DisplayContext, wake: Callable[[float], Optional[float]]) -> None:
+        self._context = context
+        self._wake = wake
+        self._timer: Optional[asyncio.TimerHandle] = None
+
+    def at(self, when: Optional[float]) -> None:
+        """Wake up at ``when`` (loop seconds) at the latest; None: no need."""
+        loop = self._context.loop
+        if loop is None or when is None:
+            return
+        if self._timer is not None:
+            if self._timer.when() <= when:
+                return
+            self._timer.cancel()
+        self._timer = loop.call_at(when, self._ring)
+
+    def _ring(self) -> None:
+        self._timer = None
+        self.at(self._wake(self._context.now()))
+
+    def cancel(self) -> None:
+        """Stop the timer (at shutdown)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
 
 class RateLimit:

@@ -58,6 +58,8 @@ class CameraInfoDisplay(ShapeDisplay):
     color, alpha = COLOR, ALPHA
     # RViz2 clears its shapes before it checks P (createCameraInfoShapes).
     clear_on_error = True
+    # Drawn again only when the calibration changes: it follows its frame meanwhile.
+    at_stamp = False
 
     def __init__(self, topic: str, context: DisplayContext) -> None:
         super().__init__(topic, context)

@@ -15,15 +15,17 @@
 """
 The frame displays: TF (tf2_msgs/TFMessage) and TransformStamped topics, as RViz2's TF.
 
-Both feed the scene's frame graph (see ``displays.scene``); the scene draws axes at every
-frame that reaches the fixed frame. Static frames from the configuration join them at
-start, for robots without a /tf_static publisher.
+Both feed the scene's frame graph (see ``displays.scene``) with each transform at its
+header stamp; the scene draws axes (and, if asked, names) at every frame that reaches
+the fixed frame, and hides a frame not published for ``frame_timeout`` seconds of receive
+time, as RViz2's TF display does, until it is published again. Static frames from the
+configuration join them at start, for robots without a /tf_static publisher.
 """
 
 import math
 from typing import Any, Mapping
 
-from vuer_ros.displays.base import Display, Param, Qos
+from vuer_ros.displays.base import Alarm, Display, DisplayContext, Param, Qos
 
 USE_TF = Param('use_tf', True, 'Subscribe to the tf_topics (/tf and /tf_static; needs '
                'tf2_msgs).')
@@ -31,6 +33,13 @@ STATIC_FRAMES = Param('static_frames', (), 'Static frames: "parent child x y z r
                       'yaw" each.')
 FRAME_AXES = Param('frame_axes', 0.3, 'Length of the axes drawn at every frame, in metres '
                    '(0: none).', low=0.0, high=100.0)
+FRAME_NAMES = Param('frame_names', False, "Show each frame's name below its axes (RViz2's "
+                    'Show Names, off by default).')
+FRAME_TIMEOUT = Param('frame_timeout', 15.0, 'Seconds without a transform after which a '
+                      "frame's axes and name are hidden until it is published again (RViz2's "
+                      'Frame Timeout: 15; 0: never; static frames never are).',
+                      low=0.0, high=1e6)
+FRAME_OPTIONS = (STATIC_FRAMES, FRAME_AXES, FRAME_NAMES, FRAME_TIMEOUT)
 
 #: tf2's own listener QoS for /tf_static: latched, so late joiners get every static frame.
 STATIC_QOS = Qos('latched as tf2 publishes it: a viewer started late still gets every '
@@ -62,20 +71,31 @@ class TransformDisplay(Display):
 
     kind = 'transform'
     message_type = 'geometry_msgs/msg/TransformStamped'
-    options = (STATIC_FRAMES, FRAME_AXES)
+    options = FRAME_OPTIONS
+
+    def __init__(self, topic: str, context: DisplayContext) -> None:
+        super().__init__(topic, context)
+        # Every TF display shares one alarm for the frame timeout.
+        self.alarm: Alarm = context.shared.setdefault(
+            'frame timeout', Alarm(context, context.scene.hide_stale_frames))
 
     def on_message(self, message: Any) -> None:
         """Move (or add) the child frame."""
         self.context.scene.on_transform_msg(message)
+        self.alarm.at(self.context.scene.next_stale())
+
+    def close(self) -> None:
+        """Stop the frame timeout's timer."""
+        self.alarm.cancel()
 
 
-class TfDisplay(Display):
+class TfDisplay(TransformDisplay):
     """tf2_msgs/TFMessage on /tf and /tf_static: every transform it carries."""
 
     kind = 'tf'
     message_type = 'tf2_msgs/msg/TFMessage'
     default_topics = ('/tf', '/tf_static')
-    options = (USE_TF, STATIC_FRAMES, FRAME_AXES)
+    options = (USE_TF, *FRAME_OPTIONS)
 
     @classmethod
     def enabled(cls, options: Mapping[str, Any]) -> bool:
@@ -92,6 +112,7 @@ class TfDisplay(Display):
         static = self.topic.endswith('tf_static')
         for transform in message.transforms:
             self.context.scene.on_transform_msg(transform, static)
+        self.alarm.at(self.context.scene.next_stale())
 
 
 DISPLAYS = (TransformDisplay, TfDisplay)

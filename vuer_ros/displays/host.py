@@ -24,8 +24,8 @@ from typing import Any, Optional
 
 from vuer_ros import client_assets
 from vuer_ros.displays.base import Display, DisplayContext, MeshUrls, Warn
-from vuer_ros.displays.frames import FRAME_AXES
-from vuer_ros.displays.scene import RosScene, SceneTarget
+from vuer_ros.displays.frames import FRAME_AXES, FRAME_NAMES, FRAME_TIMEOUT
+from vuer_ros.displays.scene import FrameStyle, RosScene, SceneTarget
 from vuer_ros.settings import Settings
 
 
@@ -45,8 +45,11 @@ class DisplayHost:
                  meshes: Optional[MeshUrls] = None,
                  warn: Warn = lambda key, text: None) -> None:
         self.settings = settings
-        self.scene = RosScene(target, settings.fixed_frame,
-                              frame_axes=settings[FRAME_AXES.name], warn=warn)
+        style = FrameStyle(axes=settings[FRAME_AXES.name], names=settings[FRAME_NAMES.name],
+                           timeout=settings[FRAME_TIMEOUT.name],
+                           font_url=client_assets.default_font_url())
+        self.scene = RosScene(target, settings.fixed_frame, style=style, warn=warn,
+                              clock=lambda: self.context.now())
         self.context = DisplayContext(
             scene=self.scene, options=settings.options, loop=loop, warn=warn, meshes=meshes,
             font_url=client_assets.default_font_url(), charset=client_assets.font_charset())

@@ -21,13 +21,12 @@ drawn by the pure converter (``convert.markers``); this module keeps which marke
 topic shows and when their lifetimes end, and wakes up exactly then (no polling).
 """
 
-import asyncio
 from typing import Any, Callable, NamedTuple, Optional
 
 from vuer_ros.convert import markers as mk
 from vuer_ros.convert.frames import normalize_frame
 from vuer_ros.convert.transforms import pose_transform
-from vuer_ros.displays.base import Display, DisplayContext, Param, Qos
+from vuer_ros.displays.base import Alarm, Display, DisplayContext, Param, Qos
 
 
 class MarkerSlot(NamedTuple):
@@ -107,14 +106,13 @@ class _MarkerTopic:
     def __init__(self, topic: str, context: DisplayContext) -> None:
         self.store = MarkerStore(topic)
         self.context = context
-        self._timer: Optional[asyncio.TimerHandle] = None
+        self._alarm = Alarm(context, self.expire)
         # Earliest lifetime end seen since the last expiry: never later than the truth, so
         # a timer set from it fires in time (early at worst), and reading it is O(1).
         self._earliest: Optional[float] = None
 
     def now(self) -> float:
-        loop = self.context.loop
-        return loop.time() if loop is not None else 0.0
+        return self.context.now()
 
     def on_marker(self, marker: Any, now: float) -> None:
         store, scene, warn = self.store, self.context.scene, self.context.warn
@@ -146,9 +144,12 @@ class _MarkerTopic:
         slot = store.add(marker, now)
         if slot.expires is not None and (self._earliest is None or slot.expires < self._earliest):
             self._earliest = slot.expires
+        frame_locked = bool(marker.frame_locked)
+        # A frame-locked marker follows the latest transform; the others are placed at
+        # their stamp, as RViz2's MarkerDisplay places them through its MessageFilter.
         context.scene.draw(store.topic, slot.key, slot.frame_id, element,
-                           frame_locked=bool(marker.frame_locked),
-                           pose=pose_transform(marker.pose))
+                           frame_locked=frame_locked, pose=pose_transform(marker.pose),
+                           stamp=None if frame_locked else marker.header.stamp)
 
     def _mesh_url(self, marker: Any) -> Callable[[str], Optional[str]]:
         """
@@ -181,24 +182,10 @@ class _MarkerTopic:
 
     def schedule_expiry(self) -> None:
         """Wake up exactly when the next marker lifetime ends (no polling timer)."""
-        loop, when = self.context.loop, self._earliest
-        if loop is None or when is None:
-            return
-        if self._timer is not None:
-            if self._timer.when() <= when:
-                return
-            self._timer.cancel()
-        self._timer = loop.call_at(when, self._on_timer)
-
-    def _on_timer(self) -> None:
-        self._timer = None
-        self.expire(self.now())
-        self.schedule_expiry()
+        self._alarm.at(self._earliest)
 
     def close(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._alarm.cancel()
 
 
 class MarkerDisplay(Display):

@@ -88,9 +88,10 @@ class OdometryDisplay(PoseCovarianceDisplay):
             return
         self._dropped += 1
         self._last = (position, normalize_quaternion(orientation))
-        # RViz2 places each arrow once, at the transform when it arrives.
+        # RViz2 places each arrow once, at the transform at its stamp.
         self.context.scene.draw(self.group, element.key, message.header.frame_id, element,
-                                frame_locked=False, pose=pose_transform(pose))
+                                frame_locked=False, pose=pose_transform(pose),
+                                stamp=message.header.stamp)
         self.kept.append(element.key)
         keep = self.context.options[KEEP.name]
         if keep and len(self.kept) > keep:

@@ -124,7 +124,8 @@ class PoseDisplay(Display):
         """Draw the pose in its header's frame, replacing the previous one."""
         element = self.element(message, self.key)
         if element is not None:
-            self.context.scene.draw(self.group, self.key, message.header.frame_id, element)
+            self.context.scene.draw(self.group, self.key, message.header.frame_id, element,
+                                    stamp=message.header.stamp)
 
 
 class PoseCovarianceDisplay(PoseDisplay):

@@ -20,23 +20,33 @@ it every display (topic) has a group of its own, so the viewer's scene tree show
 entry per topic and its eye icon hides that topic. Inside a topic's group there is one
 group per frame the topic draws in (``<topic>@<frame>``), placed at that frame's pose in
 the fixed frame; a TF update moves those groups, and everything drawn in them moves
-along. Non-frame-locked markers are frozen in the fixed frame at the transform current
-when they arrive, as RViz2 freezes them. A message in a frame tf2 can't resolve in the
-fixed frame waits for it instead of being drawn at the origin, with RViz2's transform
-status naming the frames. This is the shared service RViz2 calls the frame manager;
-nothing here imports rclpy.
+along: frame-locked markers and the frame axes follow the latest transform this way.
+
+A message drawn with its header stamp is placed as RViz2's MessageFilterDisplays place
+it: at its frame's transform at that stamp (tf2's history, interpolated), fixed in the
+fixed frame's group of its topic. A stamp newer than the transforms on its path waits
+for TF, re-tried as transforms arrive, and is dropped once TF_WAIT seconds have passed
+without them reaching it; a stamp older than the history is refused with tf2's error.
+Non-frame-locked markers and a stamp of zero (no time) are placed at the latest
+transform when they arrive, as RViz2 freezes them; other messages stamped zero follow
+their frame. A message in a frame tf2 can't resolve in the fixed frame waits for it
+instead of being drawn at the origin, with RViz2's transform status naming the frames.
+Both refusals are throttled warnings. This is the shared service RViz2 calls the frame
+manager; nothing here imports rclpy.
 """
 
 from dataclasses import dataclass
 import math
 from typing import Callable, Iterable, Optional, Protocol
 
-from vuer_ros.convert.frames import FrameChanges, FrameGraph, normalize_frame, ROOT_KEY
+from vuer_ros.convert.frames import (display_time, FrameChanges, FrameGraph, normalize_frame,
+                                     ROOT_KEY, stamp_ns, TransformUnavailable)
 from vuer_ros.convert.markers import CAMERA_FOV_DEGREES
-from vuer_ros.convert.transforms import compose, quaternion_to_euler, Transform
-from vuer_ros.schemas import (CoordsMarker, Element, Gamepad, Grid, Group, Hands,
+from vuer_ros.convert.transforms import (compose, euler_to_quaternion, quaternion_to_euler,
+                                         Transform)
+from vuer_ros.schemas import (Billboard, CoordsMarker, Element, Gamepad, Grid, Group, Hands,
                               HemisphereLightStage, MotionControllers, Scene, SceneCamera,
-                              SceneCameraControl)
+                              SceneCameraControl, Text)
 
 #: The root group's rotation: ROS (x, y, z) appears at three.js (x, z, -y).
 Z_UP_TO_Y_UP = [-math.pi / 2, 0.0, 0.0]
@@ -44,6 +54,8 @@ Z_UP_TO_Y_UP = [-math.pi / 2, 0.0, 0.0]
 MAX_WAITING_PER_FRAME = 10_000
 #: Group of the axes drawn at every frame (RViz2's TF display).
 FRAMES_GROUP = 'tf'
+#: Seconds a message stamped past the newest transforms waits for TF to reach its stamp.
+TF_WAIT = 0.5
 
 
 def viewer_scene() -> Scene:
@@ -82,6 +94,22 @@ class SceneTarget(Protocol):
 Warn = Callable[[str, str], None]
 
 
+@dataclass(frozen=True)
+class FrameStyle:
+    """
+    How every frame is drawn, as RViz2's TF display draws it.
+
+    ``axes`` is the length of each frame's axes (0: none); ``names`` shows each frame's
+    name below its origin (RViz2's Show Names); a frame whose transform has not been
+    received for ``timeout`` seconds is hidden (RViz2's Frame Timeout; 0: never).
+    """
+
+    axes: float = 0.0
+    names: bool = False
+    timeout: float = 15.0
+    font_url: Optional[str] = None
+
+
 @dataclass
 class _Drawn:
     """An element the scene should show, and where."""
@@ -89,7 +117,10 @@ class _Drawn:
     group: str                       # the topic's group
     frame: str                       # the frame it waits for
     element: Element
-    freeze: Optional[Transform]      # set: frozen in the fixed frame at arrival
+    freeze: Optional[Transform]      # set: its pose in ``frame``, fixed in the fixed frame
+    stamp: int = 0                   # ... at the transform at this stamp (0: latest)
+    deadline: float = 0.0            # when it stops waiting for TF to reach ``stamp``
+    upright: bool = False            # fixed without rotation (view-facing text)
 
 
 class RosScene:
@@ -98,17 +129,24 @@ class RosScene:
 
     :param target: receives the scene calls (``upsert``, ``remove``).
     :param fixed_frame: everything is placed relative to it, as RViz2's fixed frame.
-    :param frame_axes: length of the axes drawn at every frame (0: none).
+    :param style: how the frames themselves are drawn.
     :param warn: receives warnings, to be throttled per key.
+    :param clock: seconds of receive time (the loop's clock), for waiting for TF and for
+        the frame timeout.
     """
 
-    def __init__(self, target: SceneTarget, fixed_frame: str, *, frame_axes: float = 0.0,
-                 warn: Warn = lambda key, text: None) -> None:
+    def __init__(self, target: SceneTarget, fixed_frame: str, *,
+                 style: FrameStyle = FrameStyle(), warn: Warn = lambda key, text: None,
+                 clock: Callable[[], float] = lambda: 0.0) -> None:
         self.target = target
         self.frames = FrameGraph(fixed_frame)
-        self.frame_axes = frame_axes
+        self.style = style
         self.warn = warn
+        self.clock = clock
+        self._heard: dict[str, float] = {}            # dynamic frames, least recently heard first
+        self._stale: set[str] = set()                 # frames hidden for the timeout
         self._drawn: dict[str, _Drawn] = {}
+        self._early: dict[str, None] = {}             # keys stamped past the newest TF
         self._by_frame: dict[str, dict[str, None]] = {}
         self._on_screen: dict[str, str] = {}          # element key -> frame group key
         self._groups: set[str] = set()                # topic groups in the scene
@@ -127,16 +165,55 @@ class RosScene:
         self._apply(self.frames.add_static(parent, child, tuple(xyz), tuple(rpy)))
 
     def on_transform(self, parent: str, child: str, translation: Iterable[float],
-                     rotation_xyzw: Iterable[float], static: bool = False) -> None:
-        """Take one TF edge (from /tf, /tf_static or a TransformStamped topic)."""
+                     rotation_xyzw: Iterable[float], static: bool = False,
+                     stamp: int = 0) -> None:
+        """Take one TF edge (from /tf, /tf_static or a TransformStamped topic) at ``stamp``."""
         self._apply(self.frames.set_transform(parent, child, tuple(translation),
-                                              tuple(rotation_xyzw), static))
+                                              tuple(rotation_xyzw), static, stamp))
+        self._hear(normalize_frame(child), static)
+        for key in list(self._early):   # TF may have reached their stamps now
+            del self._early[key]
+            self._place(key)
+
+    def on_time_jump(self) -> None:
+        """Clear TF's history when ROS time jumps back (a bag played again), as tf2_ros does."""
+        self.frames.clear_history()
+
+    def _hear(self, frame: str, static: bool) -> None:
+        """Note that ``frame``'s transform arrived: it is fresh (static ones stay fresh)."""
+        self._heard.pop(frame, None)
+        if not static and self.style.timeout > 0:
+            self._heard[frame] = self.clock()
+        if frame in self._stale:
+            self._stale.discard(frame)
+            if self.frames.is_resolved(frame):
+                self._draw_axes(frame)
+
+    def next_stale(self) -> Optional[float]:
+        """When the least recently heard frame times out (None: no frame can)."""
+        heard = next(iter(self._heard.values()), None)
+        return None if heard is None else heard + self.style.timeout
+
+    def hide_stale_frames(self, now: float) -> Optional[float]:
+        """
+        Hide the axes of frames not heard for the timeout, as RViz2's TF display hides them.
+
+        Returns when the next frame times out. A frame is heard again with its next transform.
+        """
+        for frame, heard in list(self._heard.items()):
+            if heard + self.style.timeout > now:
+                break
+            del self._heard[frame]
+            self._stale.add(frame)
+            self.erase([f'axes:{frame}', f'name:{frame}'])
+        return self.next_stale()
 
     def on_transform_msg(self, message: object, static: bool = False) -> None:
-        """Take a geometry_msgs/TransformStamped."""
+        """Take a geometry_msgs/TransformStamped, at its header stamp."""
         t, r = message.transform.translation, message.transform.rotation
         self.on_transform(message.header.frame_id, message.child_frame_id,
-                          (t.x, t.y, t.z), (r.x, r.y, r.z, r.w), static)
+                          (t.x, t.y, t.z), (r.x, r.y, r.z, r.w), static,
+                          stamp_ns(message.header.stamp))
 
     def _apply(self, changes: FrameChanges) -> None:
         for text in changes.warnings:
@@ -171,13 +248,26 @@ class RosScene:
 
     def _show_frame(self, frame: str) -> None:
         """Draw a frame's axes and what waited for it, now it reaches the fixed frame."""
-        if self.frame_axes > 0:
-            self.draw(FRAMES_GROUP, f'axes:{frame}', frame,
-                      CoordsMarker(key=f'axes:{frame}', scale=self.frame_axes))
+        if frame not in self._stale:
+            self._draw_axes(frame)
         for key in list(self._by_frame.get(frame, {})):
             # Frozen markers stay where they were frozen (RViz never moves them again).
             if key not in self._on_screen:
                 self._place(key)
+
+    def _draw_axes(self, frame: str) -> None:
+        """Draw a frame's axes and its name, following its latest transform."""
+        style = self.style
+        if style.axes > 0:
+            self.draw(FRAMES_GROUP, f'axes:{frame}', frame,
+                      CoordsMarker(key=f'axes:{frame}', scale=style.axes))
+        if style.names:   # RViz2: centred below the origin, 0.1 m high for 0.2 m axes
+            props = {'fontSize': (style.axes or 0.2) / 2, 'color': '#ffffff',
+                     'anchorX': 'center', 'anchorY': 'top'}
+            if style.font_url:
+                props['font'] = style.font_url
+            self.draw(FRAMES_GROUP, f'name:{frame}', frame, Billboard(
+                Text(frame, key=f'name:{frame}/text', **props), key=f'name:{frame}'))
 
     def _frame_group(self, group: str, frame: str) -> str:
         """Return the key of ``group``'s group for ``frame``, adding it when missing."""
@@ -199,21 +289,28 @@ class RosScene:
     # -- placing elements ---------------------------------------------------------------
 
     def draw(self, group: str, key: str, frame_id: str, element: Element, *,
-             frame_locked: bool = True, pose: Optional[Transform] = None) -> None:
+             frame_locked: bool = True, pose: Optional[Transform] = None,
+             stamp: Optional[object] = None) -> None:
         """
         Show ``element`` of topic ``group`` in ``frame_id`` (replacing what ``key`` showed).
 
-        :param frame_locked: False freezes it in the fixed frame at the transform current
-            now; then ``pose`` is its pose in ``frame_id`` (the element's own placement).
+        :param frame_locked: False fixes it in the fixed frame at the latest transform.
+        :param pose: its pose in ``frame_id`` when it is fixed (default: the element's own).
+        :param stamp: its header stamp (builtin_interfaces/Time): fixed in the fixed frame
+            at the transform at that stamp, as RViz2's MessageFilter places messages;
+            None (frame-locked markers, frame axes) or zero: placed at the latest transform.
         """
         frame = normalize_frame(frame_id) or self.frames.fixed_frame
         previous = self._drawn.get(key)
         if previous is not None and previous.frame != frame:
             self._by_frame.get(previous.frame, {}).pop(key, None)
+        at = stamp_ns(stamp)
         freeze = None
-        if not frame_locked and frame != self.frames.fixed_frame:
-            freeze = pose or Transform()
-        self._drawn[key] = _Drawn(group, frame, element, freeze)
+        if (at or not frame_locked) and frame != self.frames.fixed_frame:
+            freeze = pose or _pose_of(element)
+        self._drawn[key] = _Drawn(group, frame, element, freeze, at, self.clock() + TF_WAIT,
+                                  upright=pose is not None and 'rotation' not in element.props)
+        self._early.pop(key, None)
         waiting = self._by_frame.setdefault(frame, {})
         waiting[key] = None
         if len(waiting) > MAX_WAITING_PER_FRAME and not self.frames.is_resolved(frame):
@@ -227,6 +324,7 @@ class RosScene:
             drawn = self._drawn.pop(key, None)
             if drawn is not None:
                 self._by_frame.get(drawn.frame, {}).pop(key, None)
+            self._early.pop(key, None)
             if self._on_screen.pop(key, None) is not None:
                 shown.append(key)
         if shown:
@@ -241,8 +339,12 @@ class RosScene:
             return
         element = drawn.element
         if drawn.freeze is not None:
-            element = _moved(element, compose(self.frames.transform_to_fixed(drawn.frame),
-                                              drawn.freeze))
+            try:
+                at = self.frames.transform_at(drawn.frame, drawn.stamp)
+            except TransformUnavailable as error:
+                self._refuse_or_wait(key, drawn, error)
+                return
+            element = _moved(element, compose(at, drawn.freeze), drawn.upright)
             parent = self._frame_group(drawn.group, self.frames.fixed_frame)
         else:
             parent = self._frame_group(drawn.group, drawn.frame)
@@ -251,12 +353,36 @@ class RosScene:
         self.target.upsert(element, to=parent)
         self._on_screen[key] = parent
 
+    def _refuse_or_wait(self, key: str, drawn: _Drawn, error: TransformUnavailable) -> None:
+        """
+        Let a message TF has not reached yet wait; drop one it can't serve, with a warning.
 
-def _moved(element: Element, transform: Transform) -> Element:
-    """Copy a placed element to ``transform`` (text keeps no rotation)."""
+        What ``key`` showed before stays, as RViz2 keeps a display's last drawing when the
+        MessageFilter drops a message.
+        """
+        if error.later and self.clock() < drawn.deadline:
+            self._early[key] = None
+            return
+        del self._drawn[key]
+        self._by_frame[drawn.frame].pop(key, None)
+        where = f'(frame=[{drawn.frame}], stamp=[{display_time(drawn.stamp)}])'
+        reason = (f'TF did not reach its stamp within {TF_WAIT} s {where}' if error.later else
+                  f'Message removed because it is too old {where}')
+        self.warn(f'stamp:{drawn.group}', f'{drawn.group}: {reason}: {error}; not drawn')
+
+
+def _pose_of(element: Element) -> Transform:
+    """Return an element's own pose, from its ``position`` and ``rotation`` props."""
+    props = element.props
+    return Transform(tuple(props.get('position', (0.0, 0.0, 0.0))),
+                     euler_to_quaternion(props.get('rotation', (0.0, 0.0, 0.0))))
+
+
+def _moved(element: Element, transform: Transform, upright: bool) -> Element:
+    """Copy a placed element to ``transform`` (``upright``: keeping no rotation)."""
     props = dict(element.props)
     props['position'] = list(transform.translation)
-    if 'rotation' in props:
+    if not upright:
         props['rotation'] = quaternion_to_euler(transform.rotation)
     moved = type(element)(key=element.key, **props)
     moved.children = element.children

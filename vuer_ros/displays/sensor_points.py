@@ -75,7 +75,8 @@ class ScalarDisplay(Display):
         except ScalarError as error:
             self.context.warn(f'{key}:error', f'{self.topic}: {error}; not drawn')
             return
-        self.context.scene.draw(self.group, key, message.header.frame_id, element)
+        self.context.scene.draw(self.group, key, message.header.frame_id, element,
+                                stamp=message.header.stamp)
 
 
 def scalar_display(name: str, unit: str, low: float, high: float,

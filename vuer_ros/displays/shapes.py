@@ -57,7 +57,8 @@ class ShapeDisplay(Display):
     ``history`` names the option that says how many messages stay shown (RViz2's History
     Length / Buffer Length; None: only the newest). ``clear_on_error`` says RViz2 clears
     what it showed when it refuses a message; ``frame_locked`` False freezes each element
-    in the fixed frame where it arrived instead of moving it with its frame.
+    in the fixed frame where it arrived instead of moving it with its frame. Each message
+    is placed at its stamp unless ``at_stamp`` is False.
     """
 
     newest_only = True
@@ -66,6 +67,7 @@ class ShapeDisplay(Display):
     history: ClassVar[Optional[Param]] = None
     clear_on_error: ClassVar[bool] = False
     frame_locked: ClassVar[bool] = True
+    at_stamp: ClassVar[bool] = True
     #: Draws one message in the display's colour; raises ShapeError for what RViz2 refuses.
     convert: Callable[[Any, str, RGBA], Element]
 
@@ -101,7 +103,8 @@ class ShapeDisplay(Display):
             return False
         self._drawn += 1
         self.context.scene.draw(self.group, key, message.header.frame_id, element,
-                                frame_locked=self.frame_locked)
+                                frame_locked=self.frame_locked,
+                                stamp=message.header.stamp if self.at_stamp else None)
         return True
 
 

@@ -103,7 +103,8 @@ class ScrewDisplay(Display):
         except VectorError as error:
             self.context.warn(f'{key}:error', f'{self.topic}: {error}; not drawn')
             return
-        self.context.scene.draw(self.group, key, message.header.frame_id, element)
+        self.context.scene.draw(self.group, key, message.header.frame_id, element,
+                                stamp=message.header.stamp)
 
 
 class WrenchDisplay(ScrewDisplay, units=('N', 'N m')):

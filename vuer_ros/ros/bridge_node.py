@@ -21,6 +21,12 @@ scene updates that the Vuer server sends to every viewer. The node only wires: i
 declares the registry's parameters, subscribes each display's topics with the display's
 QoS, and with ``auto_topics`` finds displayable topics on the graph by itself. Clicks in
 the viewer come back as ROS messages.
+
+Time: messages are placed by their header stamps against TF's stamps, so with
+``use_sim_time`` (a bag played with ``--clock``) nothing compares a simulated stamp with
+the wall clock; waits for TF, the frame timeout and marker lifetimes are spans of receive
+time on the loop's clock. When the node's ROS clock jumps back (the bag starts again),
+TF's history is cleared, as tf2_ros's Buffer clears it.
 """
 
 import asyncio
@@ -31,9 +37,13 @@ import sys
 import time
 from typing import Any, Callable, Optional, Sequence
 
+from rclpy.clock import ClockChange, JumpThreshold, TimeJump
+from rclpy.duration import Duration
+from rclpy.event_handler import SubscriptionEventCallbacks
 from rclpy.exceptions import ParameterException
 from rclpy.node import Node
-from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+from rclpy.qos import (DurabilityPolicy, HistoryPolicy, QoSPolicyKind, QoSProfile,
+                       ReliabilityPolicy)
 from rclpy.qos_overriding_options import QoSOverridingOptions
 from std_msgs.msg import String
 
@@ -52,6 +62,11 @@ from vuer_ros.wire import ClientEvent
 WARN_PERIOD = 5.0
 #: Seconds between two scans of the ROS graph for auto_topics (a few topic-list calls).
 DISCOVERY_PERIOD = 1.0
+#: QoS policies users may override per topic (qos_overrides.<topic>.subscription.<policy>):
+#: rclpy's defaults leave out durability, which latched publishers need.
+QOS_OVERRIDES = QoSOverridingOptions(policy_kinds=(
+    QoSPolicyKind.HISTORY, QoSPolicyKind.DEPTH, QoSPolicyKind.RELIABILITY,
+    QoSPolicyKind.DURABILITY))
 #: Where viewer clicks are published (the first of the operator's inputs sent to ROS).
 CLICK_TOPIC = '~/clicked'
 
@@ -116,7 +131,9 @@ class VuerBridge(Node):
         self._limits: dict[str, RateLimit] = {}
         self._listening: dict[str, Any] = {}
         self._missing_types: set[str] = set()
+        self._latched_warned: set[str] = set()
         self._discovery: Optional[asyncio.Task] = None
+        self._time_jumps: Any = None
         self._clicks = self.create_publisher(String, CLICK_TOPIC, 10)
         self.app.add_handler('ON_CLICK', self._on_click)
 
@@ -127,6 +144,10 @@ class VuerBridge(Node):
         settings = self.settings
         self.host.context.loop = bridge.loop
         self.host.start()
+        # tf2_ros's Buffer threshold: any jump back, and ROS time switched on or off.
+        self._time_jumps = self.get_clock().create_jump_callback(
+            JumpThreshold(min_forward=None, min_backward=Duration(nanoseconds=-1)),
+            post_callback=partial(self._on_time_jump, bridge.loop))
         explicit = []
         for kind, topics in settings.topics.items():
             for topic in topics if kind.enabled(settings.options) else ():
@@ -172,8 +193,45 @@ class VuerBridge(Node):
         # view stays live instead of lagging more and more.
         self._listening[topic] = bridge.create_subscription(
             msg_type, topic, handle, profile, maxlen=1 if kind.newest_only else depth,
-            qos_overriding_options=QoSOverridingOptions.with_default_policies())
+            qos_overriding_options=QOS_OVERRIDES,
+            event_callbacks=SubscriptionEventCallbacks(
+                incompatible_qos=partial(self._on_incompatible_qos, topic)))
+        self._check_latched(topic)
         return True
+
+    def _on_incompatible_qos(self, topic: str, info: Any) -> None:
+        """Say which policy keeps a publisher out, and the override that lets it in."""
+        policy = QoSPolicyKind(info.last_policy_kind).name.lower()
+        offer, value = {
+            'reliability': ('a publisher is best effort, the viewer subscribes reliable (as '
+                            'RViz2)', 'best_effort'),
+            'durability': ('a publisher is volatile, the viewer subscribes transient local',
+                           'volatile'),
+        }.get(policy, (f'a publisher offers another {policy}', '<value>'))
+        self._warn(f'qos:{topic}', f'{topic}: incompatible QoS: {offer}, so its messages are '
+                   f'not shown. To show them: -p qos_overrides.{topic}.subscription.{policy}:='
+                   f'{value}')
+
+    def _check_latched(self, topic: str) -> None:
+        """
+        Warn once when a publisher latches (transient local) and the viewer does not.
+
+        Both match, so no QoS event says it: only what was published before the viewer
+        started is missing, and the user sees nothing at all.
+        """
+        subscription = self._listening.get(topic)
+        if subscription is None or topic in self._latched_warned:
+            return
+        if subscription.subscription.qos_profile.durability == DurabilityPolicy.TRANSIENT_LOCAL:
+            return
+        if any(info.qos_profile.durability == DurabilityPolicy.TRANSIENT_LOCAL
+               for info in self.get_publishers_info_by_topic(topic)):
+            self._latched_warned.add(topic)
+            self.get_logger().warning(
+                f'{topic}: a publisher latches its messages (transient local) but the viewer '
+                'subscribes volatile, as RViz2: what it sent before the viewer started is '
+                f'not shown. To show it: -p qos_overrides.{topic}.subscription.durability:='
+                'transient_local')
 
     @property
     def shown_topics(self) -> dict[str, type[Display]]:
@@ -205,10 +263,14 @@ class VuerBridge(Node):
             if plan.unknown:
                 log.info('not shown (no display for their type): ' + ', '.join(
                     f'{topic} ({type_name})' for topic, type_name in plan.unknown))
+            for topic in list(self._listening):   # publishers that came after the topic
+                self._check_latched(topic)
             await asyncio.sleep(DISCOVERY_PERIOD)
 
     def close(self) -> None:
         """Stop discovery and timers on the loop; subscriptions go with the ExecutorBridge."""
+        if self._time_jumps is not None:
+            self._time_jumps.unregister()
         if self._discovery is not None:
             self._discovery.cancel()
         for limit in self._limits.values():
@@ -225,6 +287,15 @@ class VuerBridge(Node):
             self._warn(f'dropped:{display.topic}',
                        f'{display.topic}: messages arrive faster than they can be drawn; '
                        f'{dropped} stale message(s) dropped so far to stay live')
+
+    def _on_time_jump(self, loop: asyncio.AbstractEventLoop, jump: TimeJump) -> None:
+        """Clear TF's history on the loop (this runs on the thread that moved the clock)."""
+        back = jump.delta.nanoseconds < 0
+        if back:
+            self.get_logger().warning('Detected jump back in time. Clearing TF buffer.')
+        if back or jump.clock_change in (ClockChange.ROS_TIME_ACTIVATED,
+                                         ClockChange.ROS_TIME_DEACTIVATED):
+            loop.call_soon_threadsafe(self.host.scene.on_time_jump)
 
     def _on_click(self, event: ClientEvent, session: Any) -> None:
         key = event.value.get('key') if isinstance(event.value, dict) else None
