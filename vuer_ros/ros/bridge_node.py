@@ -172,8 +172,9 @@ class VuerBridge(Node):
                 self._missing_types.add(kind.message_type)
                 self.get_logger().warning(
                     f'{kind.message_type} is not installed here: {topic} is not shown. '
-                    'On a PyPI install, /tf needs tf2_msgs (see the README); publish frames '
-                    'on transform_topics or list them in static_frames instead.')
+                    'On a PyPI install, build tf2_msgs and map_msgs once with: bash '
+                    'scripts/build_interfaces.sh <venv> (see the README); or publish '
+                    'frames on transform_topics or list them in static_frames.')
             return False
         display = self.host.show(kind, topic)
         qos = kind.qos_for(topic)
