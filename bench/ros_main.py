@@ -17,13 +17,15 @@ The ROS side of the bridge benchmarks, each role in a process of its own.
 
 Roles (``python bench/ros_main.py ROLE --help``):
   info      what the bridge runs on: Python, rclpy, ROS distro, RMW, executor kind
-  publish   a publisher: PoseStamped, MarkerArray, a Marker flood or a big POINTS
-            marker, at given rates; it records when it published each sequence number
+  publish   a publisher: PoseStamped, MarkerArray, a Marker flood, a big POINTS
+            marker or TransformStamped round a tree of frames, at given rates; it
+            records when it published each sequence number
   bare      a bare rclpy subscriber that only counts callbacks (or notes when each
             MarkerArray came): the ceiling and the floor the bridge is compared with
   convert   the bridge's work in this process, without ROS transport or server: rclpy
             deserialization, then the displays drawing real messages into a real Vuer app,
-            timed per stage in CPU time (other load on the machine does not count)
+            timed per stage in CPU time (other load on the machine does not count), or
+            stamped markers placed through TF's history
 Each role writes its findings as JSON to ``--out`` and prints ``ready`` or ``publishing``
 lines the runner waits for. The runner (``ros_scenarios.py``) imports no rclpy and, of
 vuer_ros, only its test helpers; these processes import both.
@@ -52,6 +54,9 @@ RCLPY_DISTROS = {3: 'humble', 4: 'iron', 7: 'jazzy', 9: 'kilted'}
 SAMPLE_PERIOD = 0.05
 #: The seq-carrying marker of a MarkerArray is its last one: it is in the array's last frame.
 MARKER_NS = 'bench'
+#: The fixed frame (the bridge's default) and the benchmark's TF frames, ``bench_<n>``.
+FIXED_FRAME = 'map'
+TF_FRAME = 'bench_{}'
 
 
 def _write_json(path: str, data: dict) -> None:
@@ -151,10 +156,16 @@ class _Source:
     """Makes the message to publish for a sequence number (cheaply: one built, reused)."""
 
     def __init__(self, kind: str, count: int) -> None:
-        from geometry_msgs.msg import PoseStamped
+        from geometry_msgs.msg import PoseStamped, TransformStamped
         from visualization_msgs.msg import Marker, MarkerArray
         self.kind = kind
-        if kind == 'pose':
+        self.count = count
+        if kind == 'tf':   # a tree: every frame a child of the fixed frame, in turn
+            self.msg_type, self.message = TransformStamped, TransformStamped()
+            self.message.header.frame_id = FIXED_FRAME
+            self.message.transform.rotation.w = 1.0
+            self._seq_at = self.message.transform.translation
+        elif kind == 'pose':
             self.msg_type, self.message = PoseStamped, PoseStamped()
             self.message.header.frame_id = 'map'
             self.message.pose.orientation.w = 1.0
@@ -171,11 +182,13 @@ class _Source:
             self._seq_at = self.message.pose.position
 
     def message_for(self, seq: int, stamp_ns: int) -> Any:
-        """Put ``seq`` (and, for a flood, a new marker id) into the message."""
+        """Put ``seq`` (and, for a flood, a new marker id; for TF, the next frame) in."""
         self._seq_at.x = float(seq)
         if self.kind == 'flood':
             self.message.id = seq  # every message a new key: nothing is coalesced
-        elif self.kind == 'pose':
+        elif self.kind == 'tf':
+            self.message.child_frame_id = TF_FRAME.format(seq % self.count)
+        if self.kind in ('pose', 'tf'):
             stamp = self.message.header.stamp
             stamp.sec, stamp.nanosec = divmod(stamp_ns, 1_000_000_000)
         return self.message
@@ -427,6 +440,66 @@ def _flood_costs(host: Any, count: int, sample: int) -> dict:
     return {'shown_then_seconds': costs}
 
 
+#: TF history of the in-process lookups: one transform per edge every 50 ms for 10 s.
+HISTORY_STEP_NS = 50_000_000
+HISTORY_STEPS = 200
+#: The stamping cases of the lookups: stamp zero, one stamp for all, one each.
+STAMPINGS = ('latest', 'one stamp', 'own stamps')
+
+
+def _chain_history(scene: Any, depth: int, newest: int) -> None:
+    """Give the chain fixed frame -> bench_1 -> ... -> bench_<depth> a full TF history."""
+    for step in range(HISTORY_STEPS):
+        stamp = newest - (HISTORY_STEPS - 1 - step) * HISTORY_STEP_NS
+        yaw = 0.01 * step   # every edge moves, so lookups interpolate real motion
+        for link in range(1, depth + 1):
+            parent = TF_FRAME.format(link - 1) if link > 1 else FIXED_FRAME
+            scene.on_transform(parent, TF_FRAME.format(link), (0.1, 0.01 * step, 0.0),
+                               (0.0, 0.0, math.sin(yaw / 2), math.cos(yaw / 2)), stamp=stamp)
+
+
+def _history_costs(host: Any, count: int, depths: list[int], repeats: int) -> dict:
+    """
+    Time the drawing of ``count`` stamped markers (not frame-locked) per depth and stamping.
+
+    Each case draws one MarkerArray in ``bench_<depth>`` once, then ``repeats`` times in
+    thread CPU time; before each timed drawing another frame moves, so TF has changed (as
+    with /tf running) and no lookup is remembered from the drawing before.
+    """
+    from visualization_msgs.msg import MarkerArray
+
+    from vuer_ros.displays.markers import MarkerArrayDisplay
+    newest = time.time_ns()
+    _chain_history(host.scene, max(depths), newest)
+    span = (HISTORY_STEPS - 2) * HISTORY_STEP_NS
+    oldest = newest - span
+    stamps = {'latest': [0] * count,
+              'one stamp': [oldest + span // 2 + HISTORY_STEP_NS // 2] * count,
+              'own stamps': [oldest + index * span // count + 3_000_000
+                             for index in range(count)]}
+    message = MarkerArray(markers=mixed_markers(count))
+    seq_at = message.markers[-1].pose.position
+    display = host.show(MarkerArrayDisplay, '/bench/tf_markers')
+    other = newest
+    seconds: dict[str, list[float]] = {}
+    for depth in depths:
+        for stamping in STAMPINGS:
+            for marker, stamp in zip(message.markers, stamps[stamping]):
+                marker.header.frame_id = TF_FRAME.format(depth)
+                marker.header.stamp.sec, marker.header.stamp.nanosec = divmod(stamp, 10**9)
+            display.on_message(message)   # the first drawing places the keys in this frame
+            times = seconds[f'{depth} {stamping}'] = []
+            for index in range(repeats):
+                other += 1_000_000
+                host.scene.on_transform(FIXED_FRAME, 'bench_other', (1.0, 0.0, 0.0),
+                                        (0.0, 0.0, 0.0, 1.0), stamp=other)
+                seq_at.x = float(index + 1)
+                start = time.thread_time()
+                display.on_message(message)
+                times.append(time.thread_time() - start)
+    return {'count': count, 'depths': depths, 'repeats': repeats, 'seconds': seconds}
+
+
 def convert(args: argparse.Namespace) -> None:
     """Time what the bridge does with one message, stage by stage, in CPU seconds."""
     from rclpy.serialization import deserialize_message, serialize_message
@@ -438,6 +511,9 @@ def convert(args: argparse.Namespace) -> None:
     host = _bridge_displays()
     if args.kind == 'flood':
         _write_json(args.out, _flood_costs(host, args.count, min(500, args.count // 4)))
+        return
+    if args.kind == 'tf_history':
+        _write_json(args.out, _history_costs(host, args.count, args.depths, args.repeats))
         return
     if args.kind == 'markers':
         message = MarkerArray(markers=mixed_markers(args.count))
@@ -488,13 +564,13 @@ def _parse(argv: Optional[list[str]]) -> argparse.Namespace:
     info = roles.add_parser('info', help='describe the ROS set-up')
     info.add_argument('--out', required=True)
     pub = roles.add_parser('publish', help='publish messages carrying a sequence number')
-    pub.add_argument('--kind', choices=('pose', 'marker_array', 'flood', 'points'),
+    pub.add_argument('--kind', choices=('pose', 'marker_array', 'flood', 'points', 'tf'),
                      required=True)
     pub.add_argument('--topic', required=True)
     pub.add_argument('--phases', nargs='+', required=True, metavar='RATE:SECONDS',
                      help='publish at RATE Hz (0: as fast as possible) for SECONDS, in turn')
     pub.add_argument('--count', type=int, default=1000,
-                     help='markers per array, or points per POINTS marker')
+                     help='markers per array, points per POINTS marker, or TF frames')
     pub.add_argument('--depth', type=int, default=100, help='KEEP_LAST depth (reliable)')
     pub.add_argument('--readers', type=int, default=1, help='subscribers to wait for')
     pub.add_argument('--match-timeout', type=float, default=20.0)
@@ -515,9 +591,12 @@ def _parse(argv: Optional[list[str]]) -> argparse.Namespace:
                      help='stop once no message came for this long (after some came)')
     sub.add_argument('--out', required=True)
     conv = roles.add_parser('convert', help='time the bridge conversion in process')
-    conv.add_argument('--kind', choices=('markers', 'points', 'flood'), required=True)
+    conv.add_argument('--kind', choices=('markers', 'points', 'flood', 'tf_history'),
+                      required=True)
     conv.add_argument('--count', type=int, required=True)
     conv.add_argument('--repeats', type=int, default=10)
+    conv.add_argument('--depths', type=int, nargs='+', default=[1, 10],
+                      help='tf_history: frames between the markers and the fixed frame')
     conv.add_argument('--out', required=True)
     return parser.parse_args(argv)
 

@@ -13,7 +13,7 @@
 # limitations under the License.
 
 """
-ROS bridge scenarios (issue #4: 3, 4, 5, 8): the vuer_bridge node in its own process.
+ROS bridge scenarios (issue #4: 3, 4, 5, 8; #13: tf): the vuer_bridge node in its own process.
 
 Each measurement starts, on a fresh random ROS domain limited to this machine, the bridge
 (``vuer_ros.ros.bridge_node.main``, as ``ros2 run`` starts it), a publisher process and,
@@ -135,13 +135,15 @@ class BridgeClient:
     A websocket client of the bridge, as a browser tab: sends INIT, reads every frame.
 
     Counts the top-level nodes whose key starts with ``prefix`` (and the bytes of the
-    frames that carry them) and, for the node keyed ``seq_key``, notes the sequence
-    number the publisher put into its x position, when it came and in what size of frame.
+    frames that carry them) and, for the node keyed ``seq_key`` (``every``: for each node
+    counted), notes the sequence number the publisher put into its x position, when it
+    came and in what size of frame.
     """
 
     url: str
     prefix: str
     seq_key: str = ''
+    every: bool = False
     count: int = 0
     frames: int = 0
     carrying_bytes: int = 0
@@ -187,7 +189,7 @@ class BridgeClient:
                     continue
                 carrying = True
                 self.count += 1
-                if key == self.seq_key:
+                if self.every or key == self.seq_key:
                     self.arrivals.append((round(node['position'][0]), received, len(data)))
             if carrying:
                 self.carrying_bytes += len(data)
@@ -724,3 +726,114 @@ async def points(ctx: Context) -> Result:
         params={'points': POINT_COUNT, 'per_point_colors': True, 'sends': sends,
                 'in_process_repeats': repeats, 'ros': wire['setup'], 'loadavg': load},
         rows=rows, runs=runs)
+
+
+# -- 13. TF at 1 kHz over 50 frames, and TF history lookups ----------------------------
+
+TF_TOPIC = '/bench/transforms'
+TF_FRAMES = 50
+TF_RATE = 1000.0
+#: The TF display's group of a frame (scene.FRAMES_GROUP '@' frame), with its axes in it.
+TF_GROUP_PREFIX = 'tf@bench_'
+HISTORY_DEPTHS = (1, 10)
+STAMPINGS = {'latest': 'stamp zero (latest)', 'one stamp': 'all at one stamp',
+             'own stamps': 'each at its own stamp'}
+NO_TARGET = ' (target —)'
+
+
+def _history_figures(converted: dict) -> dict[str, dict]:
+    """Return ms per array for each depth and stamping, and what history adds to latest."""
+    figures = {}
+    for depth in converted['depths']:
+        ms = {stamping: 1000.0 * harness.median(converted['seconds'][f'{depth} {stamping}'])
+              for stamping in STAMPINGS}
+        figures[f'in process, frame {depth} deep'] = {
+            **{f'{stamping}_ms': value for stamping, value in ms.items()},
+            **{f'{stamping}_extra_ms': value - ms['latest'] for stamping, value in ms.items()
+               if stamping != 'latest'}}
+    return figures
+
+
+@scenario('tf', 13, 'TF at 1 kHz over 50 frames: bridge CPU, frame-update latency; history '
+                    'lookups per 1,000 stamped markers', unavailable=ros_unavailable)
+async def tf(ctx: Context) -> Result:
+    """
+    Send TransformStamped at 1 kHz round 50 frames; time stamped markers placed through TF.
+
+    Over the wire: the frames are a tree, each a child of the fixed frame ``map``, sent in
+    turn (20 Hz each) on a transform topic of the bridge (TransformStamped: no tf2_msgs
+    needed); each carries its sequence number in x, which the client reads back from the
+    TF display's frame group ``tf@<frame>``. After one message per frame at 50 Hz (the
+    frames appear), the 1 kHz phase is measured. In process: a MarkerArray of 1,000 mixed
+    markers (not frame-locked) in a frame 1 and 10 deep in a chain with 10 s of history,
+    drawn at stamp zero, at one stamp, and each marker at its own stamp; CPU time.
+    """
+    _check_impls(ctx)
+    window = ctx.seconds(6.0, 2.0)
+    repeats = max(3, round(ctx.seconds(10, 5)))
+    load = [_load()]
+
+    async def measure() -> dict[str, dict]:
+        async with Rig(ctx, 'tf') as rig:
+            converted = await rig.run_role(
+                'convert', '--kind', 'tf_history', '--count', ARRAY_SIZE, '--repeats',
+                repeats, '--depths', *HISTORY_DEPTHS, timeout=180)
+            bridge, url = await rig.bridge(transform_topics=[TF_TOPIC])
+            async with BridgeClient(url, TF_GROUP_PREFIX, every=True) as client:
+                cpu = CpuSampler({'bridge': bridge.pid})
+                published = await rig.run_role(
+                    'publish', '--kind', 'tf', '--topic', TF_TOPIC, '--count', TF_FRAMES,
+                    '--phases', f'{TF_FRAMES}:1', f'{TF_RATE:g}:{window:.3f}', '--gap', 0.5,
+                    timeout=window + 60)
+                await asyncio.sleep(0.3)  # the last ones in flight
+                await cpu.stop()
+            setup = await _setup(ctx, bridge)
+        phase = published['phases'][-1]
+        latencies, seen = _latencies_ms(phase, client.arrivals)
+        wire = {**_latency_figures(latencies, phase), 'sent': phase['count'],
+                'delivered_pct': 100.0 * len(seen) / phase['count'],
+                'publish_rate_hz': phase['count'] / (phase['ended'] - phase['started']),
+                'bridge_cpu_pct': cpu.percent('bridge', phase['started'], phase['ended']),
+                'client_cpu_pct': cpu.percent('client', phase['started'], phase['ended']),
+                'setup': setup}
+        return {f'{TF_RATE:g} Hz over the wire': wire, **_history_figures(converted)}
+
+    runs = await _repeat(ctx, ctx.repeat_count(3), measure)
+    load.append(_load())
+    by_case = {case: by_impl[harness.OURS] for case, by_impl in medians(runs).items()}
+    wire_case = f'{TF_RATE:g} Hz over the wire'
+    wire = by_case.pop(wire_case)
+    rows = [_setup_row(wire['setup'])]
+    rows += _rows(wire_case, wire, [
+        (f'bridge process CPU{NO_TARGET}', '% core', 'bridge_cpu_pct', 'lower'),
+        (f'frame-update latency p50{NO_TARGET}', 'ms', 'latency_p50_ms', 'lower'),
+        (f'frame-update latency p99{NO_TARGET}', 'ms', 'latency_p99_ms', 'lower'),
+        ('frame-update latency max', 'ms', 'latency_max_ms', 'lower'),
+        ('of which the publisher in publish()', 'ms', 'publish_call_ms'),
+        ('updates delivered / sent', '%', 'delivered_pct', 'higher'),
+        ('transforms sent', 'count', 'sent'),
+        ('publish rate reached', 'Hz', 'publish_rate_hz'),
+        ('client process CPU', '% core', 'client_cpu_pct'),
+    ])
+    for case, values in by_case.items():
+        rows += _rows(case, values, [
+            (f'1,000 markers, {text}' + (NO_TARGET if stamping != 'latest' else ''), 'ms',
+             f'{stamping}_ms', 'lower') for stamping, text in STAMPINGS.items()])
+        rows += _rows(case, values, [
+            (f'  minus stamp zero, {STAMPINGS[stamping]}', 'ms', f'{stamping}_extra_ms')
+            for stamping in STAMPINGS if stamping != 'latest'])
+    return Result(
+        params={'topic': TF_TOPIC, 'frames': TF_FRAMES, 'tree': 'every frame a child of map',
+                'rate_hz': TF_RATE, 'window_s': window, 'markers_per_array': ARRAY_SIZE,
+                'history_depths': list(HISTORY_DEPTHS), 'in_process_repeats': repeats,
+                'ros': wire['setup'], 'loadavg': load},
+        rows=rows, runs=runs,
+        series={'ros_latency': {f'TransformStamped {TF_RATE:g} Hz x {TF_FRAMES} frames, '
+                                'frame group via bridge': harness.cdf(wire['curve_ms'])}},
+        notes=['tf: latency = publish of a transform to the arrival of its frame group '
+               '(tf@<frame>) with the sequence number in x; a frame moved twice before the '
+               'bridge sends keeps only the newer (delivered < 100%)',
+               f'tf: in-process times are CPU time, medians over {repeats} arrays; another '
+               'frame moves before each, so no lookup is reused from the drawing before; '
+               'markers sharing a stamp share one lookup (remembered until TF changes), '
+               'stamp zero walks the tree per marker, so one stamp can cost less'])

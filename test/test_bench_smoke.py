@@ -23,7 +23,7 @@ import sys
 import pytest
 
 RUN = Path(__file__).resolve().parents[1] / 'bench' / 'run.py'
-ROS_SCENARIOS = ['ros_latency', 'markers', 'bridge_rate', 'points']
+ROS_SCENARIOS = ['ros_latency', 'markers', 'bridge_rate', 'points', 'tf']
 SCENARIOS = ['idle', 'seed', *ROS_SCENARIOS]
 HAS_ROS = importlib.util.find_spec('rclpy') is not None
 
