@@ -825,11 +825,12 @@ def test_pose_style_arrow_is_a_group_with_an_arrow(app):
 
 def test_tf_messages_place_every_transform_they_carry(app):
     scene = Shown(app, [], frame_axes=0.1)
-    message = Plain(transforms=[transform_stamped('map', 'odom', (1.0, 0.0, 0.0)),
-                                transform_stamped('odom', 'base_link', (0.0, 2.0, 0.0))])
+    message = to_real(Plain(transforms=[transform_stamped('map', 'odom', (1.0, 0.0, 0.0)),
+                                        transform_stamped('odom', 'base_link', (0.0, 2.0, 0.0))]),
+                      'tf2_msgs/msg/TFMessage')
     scene.on_tf_message(message)
-    scene.on_tf_message(Plain(transforms=[transform_stamped('base_link', 'laser')]),
-                        static=True)
+    scene.on_tf_message(to_real(Plain(transforms=[transform_stamped('base_link', 'laser')]),
+                                'tf2_msgs/msg/TFMessage'), static=True)
     np.testing.assert_allclose(position(app, 'axes:base_link'), (1, 2, 0), atol=1e-12)
     np.testing.assert_allclose(position(app, 'axes:laser'), (1, 2, 0), atol=1e-12)
     assert scene.frames.is_resolved('laser')

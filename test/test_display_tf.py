@@ -58,9 +58,9 @@ def shown(**values) -> tuple[Vuer, Shown, list]:
 
 def tf(scene: Shown, *edges, static: bool = False) -> None:
     """Publish one TFMessage of real TransformStamped: ``(parent, child, xyz[, xyzw])`` each."""
-    transforms = [to_real(transform_stamped(*edge), 'geometry_msgs/msg/TransformStamped')
-                  for edge in edges]
-    scene.on_tf_message(Plain(transforms=transforms), static)
+    message = to_real(Plain(transforms=[transform_stamped(*edge) for edge in edges]),
+                      'tf2_msgs/msg/TFMessage')
+    scene.on_tf_message(message, static)
 
 
 def cube(scene: Shown, marker_id: int, frame_id: str, **fields) -> None:
