@@ -43,7 +43,7 @@ HOSTED_CLIENT = 'https://vuer.ai'
 DEFAULT_SEND_BUFFER = 256 * 1024
 #: Seconds a closing handshake may take; a client that stopped reading never answers it,
 #: and must not hold up a shutdown (SIGTERM should end the bridge in well under 2 s).
-CLOSE_TIMEOUT = 0.5
+CLOSE_TIMEOUT = 0.2
 _SIOCGIFADDR = 0x8915  # Linux ioctl: an interface's IPv4 address
 
 Peer = TypeVar('Peer')
