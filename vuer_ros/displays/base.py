@@ -25,7 +25,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import AbstractSet, Any, Callable, ClassVar, Mapping, Optional, Protocol
 
-from vuer_ros.displays.scene import RosScene
+from vuer_ros.displays.scene import RosScene, Warn
 
 
 @dataclass(frozen=True)
@@ -72,10 +72,6 @@ class MeshUrls(Protocol):
     """Turns mesh resource URIs into URLs the browser can load."""
 
     def url_for(self, uri: str, embedded: Optional[bytes] = None) -> str: ...  # noqa: D102,E704
-
-
-Warn = Callable[[str, str], None]
-"""``warn(throttle_key, message)``: a warning, throttled by key on the node's side."""
 
 
 @dataclass

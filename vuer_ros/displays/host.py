@@ -20,7 +20,7 @@ node, or the benchmark replaying messages without transport) gets the same drawi
 """
 
 import asyncio
-from typing import Any, Optional
+from typing import Optional
 
 from vuer_ros import client_assets
 from vuer_ros.displays.base import Display, DisplayContext, MeshUrls, Warn
@@ -67,10 +67,6 @@ class DisplayHost:
         if display is None:
             display = self.displays[topic] = kind(topic, self.context)
         return display
-
-    def on_message(self, topic: str, message: Any) -> None:
-        """Hand one message to the display of ``topic``."""
-        self.displays[topic].on_message(message)
 
     def close(self) -> None:
         """Stop every display's timers."""

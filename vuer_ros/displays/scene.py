@@ -92,6 +92,7 @@ class SceneTarget(Protocol):
 
 
 Warn = Callable[[str, str], None]
+"""``warn(throttle_key, message)``: a warning, throttled by key on the node's side."""
 
 
 @dataclass(frozen=True)
