@@ -103,7 +103,7 @@ def _ratio(row: Row) -> str:
 def table(results: dict[str, dict], impls: tuple[str, ...]) -> str:
     """Format the results as an aligned text table."""
     header = ['scenario', 'case', 'metric', 'unit', *(IMPL_LABELS[impl] for impl in impls),
-              'vuer_ros better by']
+              'vuer_ros better by', 'target']
     lines = [header]
     for name, result in results.items():
         if result['status'] != 'ok':
@@ -112,7 +112,8 @@ def table(results: dict[str, dict], impls: tuple[str, ...]) -> str:
             continue
         for row in result['rows']:
             lines.append([name, row.case, row.metric, row.unit,
-                          *(_format(row.values.get(impl)) for impl in impls), _ratio(row)])
+                          *(_format(row.values.get(impl)) for impl in impls), _ratio(row),
+                          {True: 'met', False: 'MISSED', None: ''}[row.met]])
     # a one-cell note line sizes the scenario column only
     widths = [max(len(line[column]) for line in lines
                   if column < len(line) and (len(line) > 2 or column == 0))

@@ -21,13 +21,32 @@ the selection, the ``not yet available`` notices, the table, the JSON and the pl
 """
 
 from dataclasses import asdict, dataclass, field
+import operator
 from pathlib import Path
+import re
 from typing import Any, Awaitable, Callable, Optional
 
 import harness
 
 #: name -> Scenario, filled by the @scenario decorator
 SCENARIOS: dict[str, 'Scenario'] = {}
+
+#: An absolute target, written into a metric's name: "latency p50 (target < 30)".
+_GOAL = re.compile(r'\(target (<=|>=|<|>) ?([0-9][0-9,.]*)\)')
+_COMPARE = {'<': operator.lt, '<=': operator.le, '>': operator.gt, '>=': operator.ge}
+
+
+def goal_met(metric: str, value: Any) -> Optional[bool]:
+    """
+    Tell whether ``value`` meets the target its metric's name states; None: no target.
+
+    Targets live in the metric names, where a reader of the table sees them; this reads
+    them back, so every scenario's table marks each one met or missed the same way.
+    """
+    found = _GOAL.search(metric)
+    if found is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return _COMPARE[found.group(1)](value, float(found.group(2).replace(',', '')))
 
 
 @dataclass
@@ -71,10 +90,13 @@ class Row:
     target: Optional[float] = None
     ratio: Optional[float] = field(init=False, default=None)
     ratio_is_lower_bound: bool = field(init=False, default=False)
+    #: whether vuer_ros meets the absolute target in the metric's name (None: none)
+    met: Optional[bool] = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         """Ratio = how many times better vuer_ros is than vuer, measured in the same run."""
         ours, ref = self.values.get(harness.OURS), self.values.get(harness.REFERENCE)
+        self.met = goal_met(self.metric, ours)
         if self.better is None or not all(isinstance(value, (int, float))
                                           for value in (ours, ref)):
             return
