@@ -17,7 +17,7 @@
 import msgpack
 
 from vuer_ros import wire
-from vuer_ros.outbox import Outbox
+from vuer_ros.outbox import Outbox, UpsertBatch
 
 
 def decoded(outbox: Outbox) -> list[dict]:
@@ -77,3 +77,47 @@ def test_past_the_byte_limit_everything_is_dropped_for_a_resync():
     assert len(outbox) == 0 and outbox.pending_bytes == 0
     outbox.upsert('later', None, node('later'))
     assert len(outbox) == 0, 'the resync snapshot will carry it'
+
+
+def batch_of(*keys: str, to: str = 'g', **props) -> UpsertBatch:
+    return UpsertBatch(to, [(key, node(key, **props), ()) for key in keys])
+
+
+def test_a_batch_on_idle_outboxes_is_one_frame_built_once_for_all():
+    shared = batch_of('a', 'b', 'c', v=1)
+    first, second = Outbox(1 << 20), Outbox(1 << 20)
+    first.batch(shared)
+    second.batch(shared)
+    assert first.pending_bytes == shared.size
+    sent = [first.take(), second.take()]
+    assert sent[0][0] is sent[1][0], 'the frame is built once, not once per client'
+    frame = msgpack.unpackb(sent[0][0])
+    assert frame['data']['to'] == 'g'
+    assert [n['key'] for n in frame['data']['nodes']] == ['a', 'b', 'c']
+
+
+def test_a_waiting_batch_is_opened_so_newer_upserts_replace_its_keys():
+    outbox = Outbox(1 << 20)
+    outbox.batch(batch_of('a', 'b', v=1))
+    outbox.batch(batch_of('b', 'c', v=2))
+    frames = decoded(outbox)
+    nodes = [(n['key'], n['v']) for f in frames for n in f['data']['nodes']]
+    assert nodes == [('a', 1), ('b', 2), ('c', 2)], 'newest wins, at the first position'
+    assert outbox.coalesced == 1 and outbox.pending_bytes == 0
+
+
+def test_a_frame_after_a_waiting_batch_keeps_the_order_and_ends_coalescing():
+    outbox = Outbox(1 << 20)
+    outbox.batch(batch_of('a', v=1))
+    outbox.frame(wire.remove_frame(['a']), ['a'])
+    outbox.batch(batch_of('a', v=2))
+    frames = decoded(outbox)
+    assert [f['etype'] for f in frames] == ['UPSERT', 'REMOVE', 'UPSERT']
+    assert [f['data']['nodes'][0]['v'] for f in (frames[0], frames[2])] == [1, 2]
+
+
+def test_a_batch_past_the_byte_limit_asks_for_a_resync():
+    shared = batch_of('a', 'b', payload=b'x' * 600)
+    outbox = Outbox(1000)
+    outbox.batch(shared)
+    assert outbox.needs_resync and outbox.pending_bytes == 0 and not outbox.take()

@@ -28,7 +28,7 @@ import time
 from typing import Any, Callable, Iterable, NamedTuple, Optional, Union
 
 from vuer_ros import wire
-from vuer_ros.outbox import Outbox
+from vuer_ros.outbox import Outbox, UpsertBatch
 from vuer_ros.scene import nested_keys, SceneTree
 from vuer_ros.schemas import Element, serialize_all
 from vuer_ros.validation import validate_nodes
@@ -142,10 +142,11 @@ class PackedEdit:
         self._edit = edit
         self._rule = _RULES[edit.kind]
         self._frame: Optional[bytes] = None
-        self._upserts: list[tuple[str, bytes, tuple]] = []
+        self._upserts: Optional[UpsertBatch] = None
         if self._rule.frame is None:
-            self._upserts = [(node['key'], wire.pack(node), tuple(nested_keys(node)))
-                             for node in edit.payload]
+            self._upserts = UpsertBatch(edit.to, [
+                (node['key'], wire.pack(node), tuple(nested_keys(node)))
+                for node in edit.payload])
         else:
             self._frame = self._rule.frame(edit.payload, edit.to)
 
@@ -163,9 +164,8 @@ class PackedEdit:
         """Queue the edit: upserts wait coalescable per key, other frames in order."""
         if self._frame is not None:
             outbox.frame(self._frame, self.keys)
-            return
-        for key, packed, nested in self._upserts:
-            outbox.upsert(key, self._edit.to, packed, nested)
+        else:
+            outbox.batch(self._upserts)
 
 
 class Throttle:
@@ -238,6 +238,25 @@ class ScenePublisher:
         if payload:
             self._deliver(SceneEdit(kind, payload, to))
 
+    def publish_built(self, kind: EditKind, elements: Any, to: Optional[str] = None) -> None:
+        """
+        Deliver elements vuer_ros's own converters built, without validating them again.
+
+        Validation guards the API, where scripts build elements; converters build only
+        sendable ones (finite numbers within float32, lists of children, packed arrays of
+        matching sizes: their tests check it), and checking them again cost more than
+        building them. Should one still not pack, nothing is kept or sent and the reason
+        is logged, as for a rejected element.
+        """
+        payload = serialize_all(elements)
+        try:
+            self._deliver(SceneEdit(kind, payload, to))
+        except (ValueError, TypeError, OverflowError) as error:
+            rejected = validate_nodes(payload)[1]
+            key = rejected[0].key if rejected else payload[0].get('key')
+            reason = rejected[0].reason if rejected else f'cannot be packed: {error}'
+            self._throttle(f'reject:{key}', logging.ERROR, f'element {key!r} not sent: {reason}')
+
     def _checked(self, elements: Elements, partial: bool) -> list[dict]:
         """Nodes that are safe to send; the others are logged with their key and why."""
         nodes, rejected = validate_nodes(serialize_all(elements), partial=partial)
@@ -247,5 +266,10 @@ class ScenePublisher:
         return nodes
 
     def _deliver(self, edit: SceneEdit) -> None:
-        """Apply a validated edit to the scene this object keeps, and send it."""
+        """
+        Apply an edit to the scene this object keeps, and send it.
+
+        It packs the edit before it changes the scene, so an edit that cannot be packed
+        leaves everything as it was.
+        """
         raise NotImplementedError

@@ -23,10 +23,16 @@ coalescing for the keys they touch. When the bytes waiting pass the limit, every
 waiting is dropped at once and the client is brought back in sync from the server's
 scene instead, so a client that falls behind costs bounded memory and is never left
 silently diverged.
+
+A shared-scene edit reaches every client: it comes as one :class:`UpsertBatch`, framed
+once for all of them. A client with nothing waiting queues the batch as it is, so an edit
+costs each client the same whatever its number of keys; only when something else arrives
+before it is sent is the batch opened into per-key upserts, and coalesced as above.
 """
 
 import asyncio
-from typing import Iterable, Iterator, Optional, Union
+from functools import cached_property
+from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from vuer_ros import wire
 
@@ -47,6 +53,25 @@ class _Upsert:
         self.nested = nested
 
 
+class UpsertBatch:
+    """
+    Packed upserts under one parent, shared by every client that shows them.
+
+    :param upserts: (key, packed node, keys nested in it) for each node.
+    """
+
+    def __init__(self, to: Optional[str], upserts: Sequence[tuple[str, bytes, tuple]]) -> None:
+        self.to = to
+        self.upserts = upserts
+        self.size = sum(len(packed) for _key, packed, _nested in upserts)
+
+    @cached_property
+    def frame(self) -> bytes:
+        """The batch's UPSERT frame, built once for all the clients it is sent to."""
+        return wire.nodes_frame('UPSERT', [packed for _key, packed, _nested in self.upserts],
+                                self.to)
+
+
 class Outbox:
     """Frames waiting for one client, with per-key coalescing and a byte bound."""
 
@@ -54,7 +79,7 @@ class Outbox:
         if byte_limit <= 0:
             raise ValueError(f'byte_limit must be positive, got {byte_limit}')
         self.byte_limit = byte_limit
-        self._items: list[Union[_Upsert, bytes]] = []
+        self._items: list[Union[_Upsert, bytes, UpsertBatch]] = []
         self._waiting: dict[str, _Upsert] = {}
         #: keys nested inside a waiting upsert -> that upsert
         self._nested_in: dict[str, _Upsert] = {}
@@ -67,10 +92,35 @@ class Outbox:
     def __len__(self) -> int:
         return len(self._items)
 
+    def batch(self, batch: UpsertBatch) -> None:
+        """Queue a shared batch of upserts: whole when nothing waits, else key by key."""
+        if self.needs_resync:
+            return
+        if self._items or batch.size > MAX_MERGED_FRAME:
+            for key, packed, nested in batch.upserts:
+                self.upsert(key, batch.to, packed, nested)
+            return
+        self._items.append(batch)
+        self.pending_bytes += batch.size
+        self._after_enqueue()
+
+    def _open_batch(self) -> None:
+        """Turn a waiting batch into per-key upserts, so newer ones can replace them."""
+        batch = self._items.pop()
+        self.pending_bytes -= batch.size
+        for key, packed, nested in batch.upserts:
+            waiting = _Upsert(batch.to, key, packed, nested)
+            self._items.append(waiting)
+            self._waiting[key] = waiting
+            self._index_nested(waiting)
+            self.pending_bytes += len(packed)
+
     def upsert(self, key: str, to: Optional[str], packed: bytes, nested: tuple = ()) -> None:
         """Queue an upsert of one packed node; ``nested`` are the keys of its children."""
         if self.needs_resync:
             return
+        if self._items and isinstance(self._items[-1], UpsertBatch):
+            self._open_batch()
         if key in self._nested_in:
             # The key also lives inside a waiting node: that node must not be refreshed
             # in place any more, or it would overwrite this newer state when sent.
@@ -96,6 +146,8 @@ class Outbox:
         """Queue a frame that is never dropped; it ends coalescing for ``keys`` (None: all)."""
         if self.needs_resync:
             return
+        if self._items and isinstance(self._items[-1], UpsertBatch):
+            self._open_batch()   # its keys coalesce with later upserts, as queued ones do
         self._items.append(frame)
         self.pending_bytes += len(frame)
         if keys is None:
@@ -148,6 +200,9 @@ class Outbox:
 
 
 def _frames(items: list) -> Iterator[bytes]:
+    if len(items) == 1 and isinstance(items[0], UpsertBatch):
+        yield items[0].frame   # a batch waits only alone: else it was opened
+        return
     run: list[bytes] = []
     run_to: Optional[str] = None
     run_bytes = 0
