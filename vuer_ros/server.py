@@ -194,17 +194,18 @@ class Vuer(ScenePublisher):
     # -- the shared scene -----------------------------------------------------------------
 
     def _deliver(self, edit: SceneEdit) -> None:
+        packed = edit.pack()
         kept = edit.apply_to(self.scene)
-        if len(kept.payload) < len(edit.payload):
+        if kept is not edit:
             taken = {node['key'] for node in kept.payload}
             dropped = [node['key'] for node in edit.payload if node['key'] not in taken]
             more = f' (and {len(dropped) - 1} more)' if len(dropped) > 1 else ''
             self._throttle(f'orphan:{edit.to}', logging.WARNING,
                            f'{dropped[0]!r}{more} not shown: its parent {edit.to!r} is not in '
                            'the scene (the client drops nodes whose parent is missing)')
-        if not kept.payload:
-            return
-        packed = kept.pack()
+            if not kept.payload:
+                return
+            packed = kept.pack()
         for session in self.sessions:
             session.show_shared(packed)
 

@@ -186,8 +186,8 @@ class VuerSession(ScenePublisher):
     # -- inside -----------------------------------------------------------------------
 
     def _deliver(self, edit: SceneEdit) -> None:
-        edit.apply_to(self.local, require_parent=False)
         packed = edit.pack()
+        edit.apply_to(self.local, require_parent=False)
         if edit.kind is EditKind.REMOVE:
             self._removed_shared.update(key for key in edit.payload if key in self.app.scene)
         else:
