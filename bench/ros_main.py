@@ -43,6 +43,7 @@ import json
 import math
 import os
 import platform
+import struct
 import sys
 import threading
 import time
@@ -152,6 +153,16 @@ def points_marker(count: int) -> Any:
     return marker
 
 
+#: Marker arrays and POINTS markers go out serialized before the clock starts, as a C++
+#: publisher (MoveIt, nav2) serializes them in about a millisecond: rclpy's Python
+#: serialization of 1,000 markers takes tens of ms and is not the bridge's. A phase's
+#: third field says which markers change between arrays: 'last' (only the one carrying
+#: the sequence number), 'all' (every marker moves), 'none' (the same array again).
+CHANGES = ('last', 'all', 'none')
+#: Marks the sequence number's place in the serialized message (found, then overwritten).
+SEQ_SENTINEL = 123456.789
+
+
 class _Source:
     """Makes the message to publish for a sequence number (cheaply: one built, reused)."""
 
@@ -180,6 +191,28 @@ class _Source:
         else:
             self.msg_type, self.message = Marker, points_marker(count)
             self._seq_at = self.message.pose.position
+        self.serialized = kind in ('marker_array', 'points')
+        self._bytes = bytearray()
+        self._seq_offset = 0
+
+    def serialize(self, seq: int, change: str) -> bytes:
+        """
+        Return the message numbered ``seq`` serialized, changed as ``change`` says.
+
+        The bytes are made once (again for every array when all markers move) and the
+        sequence number is written into them in place.
+        """
+        from rclpy.serialization import serialize_message
+        if change == 'all':
+            for marker in self.message.markers:
+                marker.pose.position.z = 1e-6 * seq
+        if change == 'all' or not self._bytes:
+            self._seq_at.x = SEQ_SENTINEL
+            self._bytes = bytearray(serialize_message(self.message))
+            self._seq_offset = self._bytes.rindex(struct.pack('<d', SEQ_SENTINEL))
+        if change != 'none':
+            struct.pack_into('<d', self._bytes, self._seq_offset, float(seq))
+        return bytes(self._bytes)
 
     def message_for(self, seq: int, stamp_ns: int) -> Any:
         """Put ``seq`` (and, for a flood, a new marker id; for TF, the next frame) in."""
@@ -206,9 +239,11 @@ def _wait_for_readers(publisher: Any, count: int, timeout: float) -> bool:
 
 
 def _publish_phase(publisher: Any, source: _Source, rate: float, seconds: float,
-                   seq: int, samples: list) -> dict:
+                   seq: int, samples: list, change: str = 'last') -> dict:
     """
     Publish at ``rate`` Hz (0: as fast as possible) for ``seconds``, numbering from seq + 1.
+
+    Serialized sources are serialized before the publish time is taken (see CHANGES).
 
     At a set rate every publish time is kept (wall ns, taken just before ``publish()``,
     as a stamp would be) with how long ``publish()`` took; a flood keeps only samples of
@@ -231,9 +266,10 @@ def _publish_phase(publisher: Any, source: _Source, rate: float, seconds: float,
         elif index % 64 == 0 and time.monotonic() - start >= seconds:
             break
         seq += 1
+        serialized = source.serialize(seq, change) if source.serialized else None
         stamp_ns = time.time_ns()
         try:
-            publisher.publish(source.message_for(seq, stamp_ns))
+            publisher.publish(serialized or source.message_for(seq, stamp_ns))
         except RuntimeError:  # rclpy's RCLError: in a flood the DDS writer may be full
             failures += 1
         index += 1
@@ -244,7 +280,8 @@ def _publish_phase(publisher: Any, source: _Source, rate: float, seconds: float,
                 not samples or stamp_ns / 1e9 - samples[-1][0] >= SAMPLE_PERIOD):
             samples.append((stamp_ns / 1e9, seq))
     samples.append((time.time(), seq))
-    return {'rate': rate, 'seconds': seconds, 'first_seq': seq - index + 1, 'count': index,
+    return {'rate': rate, 'seconds': seconds, 'change': change,
+            'first_seq': seq - index + 1, 'count': index,
             'started': started, 'ended': time.time(), 'publish_ns': sent or None,
             'publish_call_ns': calls or None, 'failed': failures}
 
@@ -271,9 +308,10 @@ def publish(args: argparse.Namespace) -> None:
         for index, phase in enumerate(args.phases):
             if index:
                 time.sleep(args.gap)
-            rate, seconds = (float(part) for part in phase.split(':'))
-            result['phases'].append(
-                _publish_phase(publisher, source, rate, seconds, seq, result['samples']))
+            rate, seconds, *change = phase.split(':')
+            result['phases'].append(_publish_phase(
+                publisher, source, float(rate), float(seconds), seq, result['samples'],
+                *change))
             seq = result['samples'][-1][1]
         time.sleep(args.linger)  # reliable: stay until the last ones are acknowledged
     finally:
@@ -502,8 +540,7 @@ def _history_costs(host: Any, count: int, depths: list[int], repeats: int) -> di
 
 def convert(args: argparse.Namespace) -> None:
     """Time what the bridge does with one message, stage by stage, in CPU seconds."""
-    from rclpy.serialization import deserialize_message, serialize_message
-    from visualization_msgs.msg import MarkerArray
+    from rclpy.serialization import deserialize_message
 
     import vuer_ros.convert.markers  # noqa: F401 (stage timers patch these modules)
     from vuer_ros.displays.markers import MarkerArrayDisplay, MarkerDisplay
@@ -515,45 +552,70 @@ def convert(args: argparse.Namespace) -> None:
     if args.kind == 'tf_history':
         _write_json(args.out, _history_costs(host, args.count, args.depths, args.repeats))
         return
+    source = _Source('marker_array' if args.kind == 'markers' else 'points', args.count)
+    message = source.message
     if args.kind == 'markers':
-        message = MarkerArray(markers=mixed_markers(args.count))
-        seq_at = message.markers[-1].pose.position
         display = host.show(MarkerArrayDisplay, '/bench/markers')
     else:
-        message = points_marker(args.count)
-        seq_at = message.pose.position
         display = host.show(MarkerDisplay, '/bench/points')
+    serialized = source.serialize(0, 'last')
 
-    # What the executor thread does first: the message from CDR into Python objects.
-    serialized = serialize_message(message)
-    deserialize = []
-    for _ in range(max(2, args.repeats // 2)):
-        start = time.thread_time()
-        deserialize_message(serialized, type(message))
-        deserialize.append(time.thread_time() - start)
-    # The first drawing adds the keys; the timed ones replace them, as at 10 Hz.
-    display.on_message(message)
-    wall, cpu = [], []
-    for index in range(args.repeats):
-        seq_at.x = float(index + 1)
-        start, start_cpu = time.perf_counter(), time.thread_time()
-        display.on_message(message)
-        cpu.append(time.thread_time() - start_cpu)
-        wall.append(time.perf_counter() - start)
+    # The typed path (layouts convert.cdr does not know): the executor thread builds
+    # Python objects from CDR, then the displays draw them.
+    typed = deserialize_message(serialized, type(message))
+    deserialize = _cpu_times(max(2, args.repeats // 2),
+                             lambda index: None, lambda: deserialize_message(serialized,
+                                                                             type(message)))
+    display.on_message(typed)
+    typed_seq = typed.markers[-1].pose.position if args.kind == 'markers' else typed.pose.position
+
+    def next_typed(index: int) -> None:
+        typed_seq.x = float(index + 1)
+    typed_cpu = _cpu_times(args.repeats, next_typed, lambda: display.on_message(typed))
+
+    # The raw path: the display decodes the bytes itself. The first drawing adds the
+    # keys; the timed ones replace them, as at 10 Hz.
+    data = {'bytes': serialized}
+
+    def change(how: str) -> Callable[[int], None]:
+        def prepare(index: int) -> None:
+            data['bytes'] = source.serialize(args.repeats * 10 + index, how)
+        return prepare
+    draw = lambda: display.on_raw(data['bytes'])  # noqa: E731
+    decode = _cpu_times(args.repeats, change('last'), lambda: display.decode(data['bytes']))
+    cpu = _cpu_times(args.repeats, change('last'), draw)
+    wall = _cpu_times(args.repeats, change('last'), draw, clock=time.perf_counter)
+    unchanged = _cpu_times(args.repeats, change('none'), draw)
+    changed = (_cpu_times(max(2, args.repeats // 2), change('all'), draw)
+               if args.kind == 'markers' else None)
     stages: dict[str, float] = {}
     packed: list[int] = []
     with _stage_timers(stages, packed):
         for index in range(args.repeats):
-            seq_at.x = float(args.repeats + index + 1)
+            change('last')(index + 1)
             start = time.thread_time()
-            display.on_message(message)
+            draw()
             stages['total'] = stages.get('total', 0.0) + time.thread_time() - start
     _write_json(args.out, {
         'kind': args.kind, 'count': args.count, 'repeats': args.repeats,
-        'wall_seconds': wall, 'cpu_seconds': cpu, 'deserialize_seconds': deserialize,
+        'wall_seconds': wall, 'cpu_seconds': cpu, 'decode_seconds': decode,
+        'unchanged_seconds': unchanged, 'all_changed_seconds': changed,
+        'typed_deserialize_seconds': deserialize, 'typed_cpu_seconds': typed_cpu,
         'stage_seconds': {name: value / args.repeats for name, value in stages.items()},
         'packed_bytes': sum(packed) / args.repeats, 'ros_message_bytes': len(serialized),
     })
+
+
+def _cpu_times(repeats: int, prepare: Callable[[int], None], run: Callable[[], Any],
+               clock: Callable[[], float] = time.thread_time) -> list[float]:
+    """Time ``run`` ``repeats`` times (thread CPU by default), after ``prepare(index)`` each."""
+    times = []
+    for index in range(repeats):
+        prepare(index)
+        start = clock()
+        run()
+        times.append(clock() - start)
+    return times
 
 
 # -- command line ----------------------------------------------------------------------
@@ -567,8 +629,9 @@ def _parse(argv: Optional[list[str]]) -> argparse.Namespace:
     pub.add_argument('--kind', choices=('pose', 'marker_array', 'flood', 'points', 'tf'),
                      required=True)
     pub.add_argument('--topic', required=True)
-    pub.add_argument('--phases', nargs='+', required=True, metavar='RATE:SECONDS',
-                     help='publish at RATE Hz (0: as fast as possible) for SECONDS, in turn')
+    pub.add_argument('--phases', nargs='+', required=True, metavar='RATE:SECONDS[:CHANGE]',
+                     help='publish at RATE Hz (0: as fast as possible) for SECONDS, in turn; '
+                          f'marker arrays: CHANGE is one of {", ".join(CHANGES)}')
     pub.add_argument('--count', type=int, default=1000,
                      help='markers per array, points per POINTS marker, or TF frames')
     pub.add_argument('--depth', type=int, default=100, help='KEEP_LAST depth (reliable)')
