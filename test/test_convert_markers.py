@@ -16,13 +16,14 @@
 
 import math
 
+from hypothesis import given, HealthCheck, settings, strategies as st
 from msg_factory import child, marker, message_class, node_matrix as matrix, span, to_real
 from msg_factory import three_euler_matrix
 import msgpack
 import numpy as np
 import pytest
 
-from vuer_ros.convert import markers as M
+from vuer_ros.convert import cdr, markers as M
 from vuer_ros.convert.markers import (
     duplicate_error, marker_key, marker_to_element, marker_warnings, MarkerError)
 from vuer_ros.validation import validate_node
@@ -35,12 +36,35 @@ def mesh_url(resource):
 
 
 def convert(msg, key='k', **options):
-    """Serialize a marker's element and check it the way the server does before sending."""
+    """
+    Serialize a marker's element and check it the way the server does before sending.
+
+    Every marker of these tests is also serialized to CDR and decoded the way the bridge
+    reads it (``convert.cdr``): that path must draw exactly what the typed message draws,
+    or fail the same way.
+    """
     options.setdefault('mesh_url', mesh_url)
+    assert_raw_path_draws_the_same(msg, key, options)
     node = marker_to_element(msg, key, **options).serialize()
     validate_node(node)
     msgpack.packb(node, use_bin_type=True)
     return node
+
+
+def outcome(marker, key, options):
+    """Return the serialized element, or the error text, of one marker."""
+    try:
+        return marker_to_element(marker, key, **options).serialize()
+    except MarkerError as error:
+        return f'MarkerError: {error}'
+
+
+def assert_raw_path_draws_the_same(msg, key, options):
+    serialization = pytest.importorskip('rclpy.serialization')
+    real = msg if hasattr(type(msg), 'get_fields_and_field_types') else to_real(msg, MARKER)
+    data = serialization.serialize_message(real)
+    typed = serialization.deserialize_message(data, type(real))   # as a typed subscriber
+    assert outcome(cdr.decode_marker(data), key, options) == outcome(typed, key, options)
 
 
 def both(plain):
@@ -499,3 +523,35 @@ def test_text_characters_the_font_cannot_draw_become_question_marks():
     node = marker_to_element(msg, 'k', mesh_url=mesh_url, font_url='/f.ttf',
                              charset={ord(c) for c in 'ok line?'}).serialize()
     assert child(node, 'billboard')['children'][0]['children'] == ['ok ???\nline']
+
+
+# -- every element built is sendable as it is (the server does not validate it again) ----
+
+_ANY_FLOAT = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(-1e6, 1e6), st.sampled_from([0.0, 1e-30, 3.4e38, 3.5e38, 1e300, -1e39]))
+_SMALL = st.floats(-100.0, 100.0)
+
+
+@settings(max_examples=400, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(kind=st.integers(0, 13), action=st.sampled_from([0, 2, 3]),
+       position=st.tuples(_ANY_FLOAT, _SMALL, _SMALL),
+       orientation=st.tuples(_SMALL, _SMALL, _SMALL, _ANY_FLOAT),
+       scale=st.tuples(_ANY_FLOAT, _SMALL, _ANY_FLOAT),
+       color=st.tuples(st.floats(0, 1), st.floats(0, 1), _ANY_FLOAT, st.floats(-1, 2)),
+       points=st.lists(st.tuples(_ANY_FLOAT, _SMALL, _SMALL), max_size=7),
+       colors=st.lists(st.tuples(_SMALL, _SMALL, _SMALL, _ANY_FLOAT), max_size=7),
+       text=st.text(max_size=5))
+def test_every_element_built_passes_the_servers_checks(kind, action, position, orientation,
+                                                       scale, color, points, colors, text):
+    """What marker_to_element returns goes out unchecked (publish_built): it must be valid."""
+    msg = marker(kind, action=action, position=position, orientation=orientation,
+                 scale=scale, color=color, points=points, colors=colors, text=text,
+                 mesh_resource='package://pkg/mesh.stl')
+    try:
+        node = marker_to_element(msg, 'k', mesh_url=mesh_url).serialize()
+    except MarkerError:
+        return   # rejected, with a reason: nothing is sent
+    validate_node(node)
+    msgpack.packb(node, use_bin_type=True, use_single_float=True)

@@ -168,7 +168,7 @@ def centered(vertices: np.ndarray) -> tuple[np.ndarray, list[float]]:
         return vertices.astype(np.float32), [0.0, 0.0, 0.0]
     center = (vertices.min(axis=0) + vertices.max(axis=0)) / 2.0
     local = (vertices - center).astype(np.float32)
-    if np.abs(local).max() > FLOAT16_MAX:
+    if not np.abs(local).max() <= FLOAT16_MAX:   # NaN too (inf - inf)
         raise ValueError(f'spans more than {2 * FLOAT16_MAX:.0f} m, beyond the float16 '
                          'vertices the client decodes')
     return local, center.tolist()

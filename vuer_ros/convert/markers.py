@@ -21,7 +21,9 @@ puts that group into the group of ``marker.header.frame_id``. Fields are read by
 only, so real messages and plain objects both work, and nothing here imports ROS.
 
 Rejections raise MarkerError. Like RViz, NaN or infinity anywhere rejects the message and
-leaves an earlier marker with the same (ns, id) as it was (``error.hide`` is False); the
+leaves an earlier marker with the same (ns, id) as it was (``error.hide`` is False); so do
+numbers beyond float32, which the Vuer wire cannot carry, so every element built here is
+sendable as it is and the server does not check it again. The
 other errors make RViz hide that marker (``error.hide`` is True). Problems RViz only warns
 about (a zero scale, full transparency, an unnormalised quaternion...) do not stop the
 marker: it is drawn as RViz draws it (flat, invisible, normalised) and
@@ -70,8 +72,7 @@ from typing import AbstractSet, Callable, Iterable, NamedTuple, Optional
 import numpy as np
 
 from vuer_ros.convert import geometry
-from vuer_ros.convert.transforms import (
-    finite, finite_array, quaternion_norm_ok, quaternion_to_euler)
+from vuer_ros.convert.transforms import quaternion_norm_ok, quaternion_to_euler
 from vuer_ros.schemas import (
     Billboard, Box, Cylinder, Dae, Element, Glb, group, Obj, Ply, PointCloud, Sphere, Stl,
     Text, TriMesh)
@@ -120,6 +121,8 @@ CAMERA_FOV_DEGREES = 60.0
 POINT_SIZE_PER_METRE = 1.0 / math.tan(math.radians(CAMERA_FOV_DEGREES) / 2)
 
 _NO_POINTS = np.zeros((0, 3))
+#: The largest magnitude the wire's float32 carries.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 _CYLINDER_UPRIGHT = [math.pi / 2, 0.0, 0.0]  # three's +Y axis onto the marker's +Z
 
 
@@ -189,7 +192,10 @@ def duplicate_error(markers: Iterable[object]) -> Optional[str]:
 
 
 def _read_points(marker: object) -> np.ndarray:
+    """Points as an N x 3 array: taken as they are when decoded from CDR as one."""
     points = marker.points
+    if isinstance(points, np.ndarray):
+        return points if len(points) else _NO_POINTS
     if not len(points):
         return _NO_POINTS
     return np.array([(p.x, p.y, p.z) for p in points], dtype=np.float64)
@@ -204,9 +210,21 @@ def _read_colors(marker: object) -> Optional[np.ndarray]:
     colors = marker.colors
     if not len(colors):
         return None
-    array = np.array([(c.r, c.g, c.b, c.a) for c in colors], dtype=np.float64)
+    if isinstance(colors, np.ndarray):   # decoded from CDR: a view on the message, copied
+        array = colors.astype(np.float64)
+    else:
+        array = np.array([(c.r, c.g, c.b, c.a) for c in colors], dtype=np.float64)
     array[array[:, 3] >= OPAQUE_ALPHA, 3] = 1.0
     return array
+
+
+def _sendable(values: Iterable[float]) -> bool:
+    """Tell whether every number is finite and within float32 (NaN compares false)."""
+    return all(-FLOAT32_MAX <= value <= FLOAT32_MAX for value in values)
+
+
+def _sendable_array(values: np.ndarray) -> bool:
+    return not values.size or bool(np.abs(values).max() <= FLOAT32_MAX)
 
 
 def marker_to_element(marker: object, key: str, *,
@@ -231,10 +249,10 @@ def marker_to_element(marker: object, key: str, *,
     rgba = (c.r, c.g, c.b, c.a)
     points = _read_points(marker)
     colors = _read_colors(marker)
-    if not (finite(position) and finite(quaternion) and finite(scale) and finite(rgba)
-            and finite_array(points) and (colors is None or finite_array(colors))):
-        raise MarkerError(marker, 'contains NaN or infinite values (pose, scale, color, '
-                                  'points or colors)', hide=False)
+    if not (_sendable((*position, *quaternion, *scale, *rgba)) and _sendable_array(points)
+            and (colors is None or _sendable_array(colors))):
+        raise MarkerError(marker, 'contains NaN or infinite values, or values beyond float32 '
+                                  '(pose, scale, color, points or colors)', hide=False)
     build = _BUILDERS.get(marker.type)
     if build is None:
         raise MarkerError(marker, f'unknown marker type {marker.type}')
@@ -430,6 +448,13 @@ _BUILDERS: dict[int, Callable[[_Input], list]] = {
 }
 
 
+def _any_alpha(colors: object) -> bool:
+    """Tell whether any colour (ColorRGBA objects, or rows of a decoded array) is visible."""
+    if isinstance(colors, np.ndarray):
+        return bool(colors[:, 3].any())
+    return any(color.a for color in colors)
+
+
 def marker_warnings(marker: object) -> list[str]:
     """
     List RViz's warnings for a marker that is still drawn (zero scale, invisible colour...).
@@ -462,7 +487,7 @@ def marker_warnings(marker: object) -> list[str]:
     if kind in _POINT_COLOR_TYPES and colors and not per_point and not (
             kind == TRIANGLE_LIST and colors * 3 == points):
         warnings.append(f'{colors} colors for {points} points: using color for all points')
-    if per_point and not any(c.a for c in marker.colors):
+    if per_point and not _any_alpha(marker.colors):
         warnings.append('all points have a zero alpha value')
     elif not per_point and marker.color.a == 0.0 and not (
             kind == MESH_RESOURCE and marker.mesh_use_embedded_materials):

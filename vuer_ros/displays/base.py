@@ -146,8 +146,22 @@ class Display:
         """Scene group of this topic: the viewer's scene tree shows one per topic."""
         return self.topic
 
+    @classmethod
+    def reads_raw(cls, message_class: type) -> bool:
+        """
+        Tell whether this kind takes serialized messages (``on_raw``) of ``message_class``.
+
+        A kind that decodes the bytes itself, faster than rclpy builds the message, says
+        yes for the layouts it knows; the node then subscribes ``raw``.
+        """
+        return False
+
     def on_message(self, message: Any) -> None:
         """Show one message (called on the asyncio loop)."""
+        raise NotImplementedError
+
+    def on_raw(self, data: bytes) -> None:
+        """Show one serialized message (only for kinds whose ``reads_raw`` says so)."""
         raise NotImplementedError
 
     def close(self) -> None:

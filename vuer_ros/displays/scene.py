@@ -44,6 +44,7 @@ from vuer_ros.convert.frames import (display_time, FrameChanges, FrameGraph, nor
 from vuer_ros.convert.markers import CAMERA_FOV_DEGREES
 from vuer_ros.convert.transforms import (compose, euler_to_quaternion, quaternion_to_euler,
                                          Transform)
+from vuer_ros.edits import EditKind
 from vuer_ros.schemas import (Billboard, CoordsMarker, Element, Gamepad, Grid, Group, Hands,
                               HemisphereLightStage, MotionControllers, Scene, SceneCamera,
                               SceneCameraControl, Text)
@@ -90,6 +91,9 @@ class SceneTarget(Protocol):
     @property
     def remove(self): ...  # noqa: D102,E704
 
+    def publish_built(self, kind: EditKind, elements: object,  # noqa: D102
+                      to: Optional[str] = None) -> None: ...  # noqa: E704
+
 
 Warn = Callable[[str, str], None]
 """``warn(throttle_key, message)``: a warning, throttled by key on the node's side."""
@@ -122,6 +126,7 @@ class _Drawn:
     stamp: int = 0                   # ... at the transform at this stamp (0: latest)
     deadline: float = 0.0            # when it stops waiting for TF to reach ``stamp``
     upright: bool = False            # fixed without rotation (view-facing text)
+    built: bool = False              # sendable as built: the server skips validating it
 
 
 class RosScene:
@@ -291,7 +296,7 @@ class RosScene:
 
     def draw(self, group: str, key: str, frame_id: str, element: Element, *,
              frame_locked: bool = True, pose: Optional[Transform] = None,
-             stamp: Optional[object] = None) -> None:
+             stamp: Optional[object] = None, built: bool = False) -> None:
         """
         Show ``element`` of topic ``group`` in ``frame_id`` (replacing what ``key`` showed).
 
@@ -300,6 +305,8 @@ class RosScene:
         :param stamp: its header stamp (builtin_interfaces/Time): fixed in the fixed frame
             at the transform at that stamp, as RViz2's MessageFilter places messages;
             None (frame-locked markers, frame axes) or zero: placed at the latest transform.
+        :param built: the element comes from a converter whose tests prove it sendable
+            (``ScenePublisher.publish_built``), so the server does not validate it again.
         """
         frame = normalize_frame(frame_id) or self.frames.fixed_frame
         previous = self._drawn.get(key)
@@ -310,7 +317,8 @@ class RosScene:
         if (at or not frame_locked) and frame != self.frames.fixed_frame:
             freeze = pose or _pose_of(element)
         self._drawn[key] = _Drawn(group, frame, element, freeze, at, self.clock() + TF_WAIT,
-                                  upright=pose is not None and 'rotation' not in element.props)
+                                  upright=pose is not None and 'rotation' not in element.props,
+                                  built=built)
         self._early.pop(key, None)
         waiting = self._by_frame.setdefault(frame, {})
         waiting[key] = None
@@ -351,7 +359,10 @@ class RosScene:
             parent = self._frame_group(drawn.group, drawn.frame)
         if self._on_screen.get(key, parent) != parent:
             self.target.remove @ key   # the client only finds a key under the given parent
-        self.target.upsert(element, to=parent)
+        if drawn.built:
+            self.target.publish_built(EditKind.UPSERT, element, parent)
+        else:
+            self.target.upsert(element, to=parent)
         self._on_screen[key] = parent
 
     def _refuse_or_wait(self, key: str, drawn: _Drawn, error: TransformUnavailable) -> None:

@@ -45,8 +45,10 @@ from rclpy.node import Node
 from rclpy.qos import (DurabilityPolicy, HistoryPolicy, QoSPolicyKind, QoSProfile,
                        ReliabilityPolicy)
 from rclpy.qos_overriding_options import QoSOverridingOptions
+from rclpy.serialization import deserialize_message
 from std_msgs.msg import String
 
+from vuer_ros.convert.cdr import CdrError
 from vuer_ros.displays.base import Display, RateLimit
 from vuer_ros.displays.discovery import GraphTopic, TopicDiscovery
 from vuer_ros.displays.host import DisplayHost
@@ -179,7 +181,12 @@ class VuerBridge(Node):
         display = self.host.show(kind, topic)
         qos = kind.qos_for(topic)
         depth = self.settings[qos.depth]
-        handle: Callable[[Any], None] = partial(self._deliver, display)
+        # Kinds that decode the bytes themselves skip rclpy's deserialization, the
+        # costliest step for big marker arrays (a Python object per point).
+        raw = kind.reads_raw(msg_type)
+        handle: Callable[[Any], None] = partial(
+            self._deliver, display,
+            partial(self._show_raw, display, msg_type) if raw else display.on_message)
         rate = self.settings.rate_for(topic)
         if kind.newest_only and rate > 0:
             handle = self._limits[topic] = RateLimit(bridge.loop, rate, handle)
@@ -193,7 +200,7 @@ class VuerBridge(Node):
         # depth; when drawing falls behind the oldest are dropped (and counted) so the
         # view stays live instead of lagging more and more.
         self._listening[topic] = bridge.create_subscription(
-            msg_type, topic, handle, profile, maxlen=1 if kind.newest_only else depth,
+            msg_type, topic, handle, profile, maxlen=1 if kind.newest_only else depth, raw=raw,
             qos_overriding_options=QOS_OVERRIDES,
             event_callbacks=SubscriptionEventCallbacks(
                 incompatible_qos=partial(self._on_incompatible_qos, topic)))
@@ -280,8 +287,17 @@ class VuerBridge(Node):
 
     # -- callbacks (on the asyncio loop) ----------------------------------------------------
 
-    def _deliver(self, display: Display, message: Any) -> None:
-        display.on_message(message)
+    def _show_raw(self, display: Display, msg_type: Any, data: bytes) -> None:
+        """Show serialized bytes; those the display's decoder refuses, read by rclpy."""
+        try:
+            display.on_raw(data)
+        except CdrError as error:   # rclpy reads more (invalid UTF-8, big-endian CDR)
+            self._warn(f'cdr:{display.topic}', f'{display.topic}: {error}; read with rclpy '
+                                               'instead (slower)')
+            display.on_message(deserialize_message(data, msg_type))
+
+    def _deliver(self, display: Display, show: Callable[[Any], None], message: Any) -> None:
+        show(message)
         subscription = self._listening.get(display.topic)
         dropped = subscription.dropped if subscription is not None else 0
         if dropped and not display.newest_only:
