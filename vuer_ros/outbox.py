@@ -67,7 +67,7 @@ class UpsertBatch:
 
     @cached_property
     def frame(self) -> bytes:
-        """The batch's UPSERT frame, built once for all the clients it is sent to."""
+        """Return the batch's UPSERT frame, built once for all the clients it goes to."""
         return wire.nodes_frame('UPSERT', [packed for _key, packed, _nested in self.upserts],
                                 self.to)
 
