@@ -70,6 +70,7 @@ setup(
             'vuer_bridge = vuer_ros.ros.bridge_node:main',
             'vuer_demo_publisher = vuer_ros.ros.demo:main',
             'vuer_ros_demo = vuer_ros.ros.bridge_node:demo_main',
+            'vuer_ros_cert = vuer_ros.tls:main',
         ],
     },
 )

@@ -41,6 +41,7 @@ import plot
 import ros_scenarios  # noqa: F401 (registers the ROS scenarios)
 from scenario import Context, Row, SCENARIOS
 import server_scenarios  # noqa: F401 (registers the server scenarios)
+import teleop_scenarios  # noqa: F401 (registers the teleop scenario)
 
 IMPL_LABELS = {harness.OURS: 'vuer_ros', harness.REFERENCE: 'vuer (ref)'}
 

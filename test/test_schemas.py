@@ -126,6 +126,8 @@ SPECS = [
     Spec('Hands', key='hands', fps=30, stream=True),
     Spec('MotionControllers'),
     Spec('MotionControllers', key='mc', fps=30, stream=False),
+    Spec('Head'),
+    Spec('Head', key='h', fps=60, stream=False),
     Spec('CameraPreviewThumbs', key='thumbs'),
     Spec('CameraPreviewOverlay', key='overlay'),
     Spec('Scene', Spec('Box', key='b', color='red'), key='scene', up=[0, 0, 1],

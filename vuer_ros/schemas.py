@@ -424,6 +424,18 @@ class MotionControllers(Element):
                 'right': None}
 
 
+class Head(Element):
+    """
+    Streams the headset's pose in XR as HEAD_MOVE events (``{matrix[16]}``), ``fps`` a second.
+
+    The client sends only in an immersive session, with ``ts`` in milliseconds; its
+    defaults are ``stream=True``, ``fps=30`` (as the reference's, which sends neither).
+    """
+
+    tag = 'Head'
+    default_key = 'head_tracking'
+
+
 class CameraPreviewThumbs(Element):
     """Thumbnails of the scene's camera views, drawn over the canvas."""
 

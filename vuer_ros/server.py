@@ -31,6 +31,7 @@ import inspect
 import itertools
 import logging
 import os
+import ssl
 from typing import Any, AsyncContextManager, Awaitable, Callable, Optional, TypeVar
 
 from vuer_ros import client_assets, process, wire
@@ -79,6 +80,10 @@ class Vuer(ScenePublisher):
         time is dropped. None (default, as vuer): a slow reader, whose pong waits behind
         the frames it has not read yet, is never mistaken for a dead one.
     :param send_buffer: kernel send buffer per client, in bytes (None: the kernel's).
+    :param token: when not empty, required of the page, every route and the websocket
+        (the printed URLs carry it); a request without it gets 401, a wrong one 403.
+    :param ssl_context: serve https and wss instead of http and ws (headsets need it);
+        see :func:`vuer_ros.tls.server_context`.
     :param initial_scene: a Scene (camera, lights, grid in its ``bgChildren``) each new
         client starts from, sent with the shared scene in one SET; None keeps the client's
         own default view, as ``vuer`` does.
@@ -98,7 +103,8 @@ class Vuer(ScenePublisher):
                  max_client_frame: int = wire.DEFAULT_MAX_CLIENT_FRAME,
                  initial_scene: Optional[ElementLike] = None,
                  heartbeat: Optional[float] = None,
-                 send_buffer: Optional[int] = DEFAULT_SEND_BUFFER) -> None:
+                 send_buffer: Optional[int] = DEFAULT_SEND_BUFFER, token: str = '',
+                 ssl_context: Optional[ssl.SSLContext] = None) -> None:
         super().__init__()
         self.transport: WebsocketTransport[VuerSession] = WebsocketTransport(
             host if host is not None else os.environ.get('VUER_HOST', '0.0.0.0'),
@@ -107,7 +113,8 @@ class Vuer(ScenePublisher):
             on_disconnect=self._disconnect, queries=dict(queries or {}),
             client_dir=client_assets.find_client_build(client_dir),
             missing_client=client_assets.missing_client_advice(client_dir),
-            max_client_frame=max_client_frame, heartbeat=heartbeat, send_buffer=send_buffer)
+            max_client_frame=max_client_frame, heartbeat=heartbeat, send_buffer=send_buffer,
+            token=token, ssl_context=ssl_context)
         self.client_byte_limit = client_byte_limit
         #: Props (and background lists) of the Scene every SET this server sends carries.
         self.scene_props = {'tag': 'Scene', 'key': 'scene'}

@@ -63,6 +63,42 @@ CORE: dict[str, tuple[Param, ...]] = {
         Param('mesh_roots', (), 'Folders file:// meshes may come from; empty: any file '
               'named, and the mesh and texture files below its folder are served too.'),
     ),
+    'Access and TLS: who may open the viewer; https and wss for headsets': (
+        Param('token', '', 'Secret the page, its websocket and every HTTP route require '
+              '(?token= in the URL, then a cookie); empty: no check.'),
+        Param('certfile', '', 'TLS certificate (PEM) to serve https and wss on the same '
+              'port, as WebXR headsets need; make one with: python3 -m vuer_ros.tls.'),
+        Param('keyfile', '', 'Private key (PEM) of certfile; empty: the key is in certfile.'),
+    ),
+    "Teleoperation: the operator's inputs published to ROS": (
+        Param('teleop', False, "Publish the operator's inputs (camera, head, hands, "
+              'controllers, gamepad, RViz2 tools, dragged elements); off: only ~/clicked.'),
+        Param('teleop_sessions', 'one', 'one: a single session operates at a time (the first '
+              'to send input; released on disconnect or timeout); each: every session '
+              'publishes on its own topics, <topic>/session_<id>.', choices=('one', 'each')),
+        Param('teleop_timeout', 0.5, "Seconds without input after which a session's "
+              'inputs stop (deadman); Joy topics then get one neutral message.', low=0.05,
+              high=60.0),
+        Param('teleop_max_rate', 120.0, 'Most messages per second published per input '
+              'topic and session (the newest is always sent).', low=1.0, high=1000.0),
+        Param('haptic_duration', 100.0, 'Milliseconds a controller pulses for each '
+              'JoyFeedback on haptics_topic.', low=1.0, high=5000.0),
+        Param('camera_pose_topic', '~/camera_pose', 'Viewer camera pose (PoseStamped).'),
+        Param('head_pose_topic', '~/head_pose', 'Headset pose (PoseStamped).'),
+        Param('hands_topic', '~/hands', 'Hands: <topic>/left and /right (PoseArray, 25 '
+              'WebXR joints), <topic>/left/joy and /right/joy (Joy: pinch, squeeze, tap).'),
+        Param('controllers_topic', '~/controllers', 'Controllers: <topic>/<side>/pose '
+              '(PoseStamped) and <topic>/<side>/joy (Joy).'),
+        Param('joy_topic', '/joy', "Gamepad on the viewer's computer (Joy, as joy_node)."),
+        Param('clicked_point_topic', '/clicked_point', 'Point tool (PointStamped).'),
+        Param('goal_pose_topic', '/goal_pose', '2D goal pose tool (PoseStamped).'),
+        Param('initial_pose_topic', '/initialpose', '2D pose estimate tool '
+              '(PoseWithCovarianceStamped).'),
+        Param('moved_topic', '~/moved', 'Dragged elements: <topic>/<element key> '
+              '(PoseStamped).'),
+        Param('haptics_topic', '~/haptics', 'Controller pulses (JoyFeedbackArray: id 0 '
+              'left, 1 right; rumble or buzzer).'),
+    ),
 }
 
 

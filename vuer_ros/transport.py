@@ -21,10 +21,12 @@ then the client's decoded events, then the end of the connection.
 """
 
 import asyncio
+import hmac
 import html
 import logging
 from pathlib import Path
 import socket
+import ssl
 import struct
 from typing import AsyncIterator, Awaitable, Callable, Generic, Optional, TypeVar
 from urllib.parse import urlencode
@@ -44,6 +46,10 @@ DEFAULT_SEND_BUFFER = 256 * 1024
 #: Seconds a closing handshake may take; a client that stopped reading never answers it,
 #: and must not hold up a shutdown (SIGTERM should end the bridge in well under 2 s).
 CLOSE_TIMEOUT = 0.2
+#: Where the token travels: the URL's query on the first visit, then this cookie (the
+#: client's scripts, fonts, meshes and its websocket carry it without knowing the token).
+TOKEN_QUERY = 'token'
+TOKEN_COOKIE = 'vuer_ros_token'
 _SIOCGIFADDR = 0x8915  # Linux ioctl: an interface's IPv4 address
 
 Peer = TypeVar('Peer')
@@ -117,7 +123,8 @@ class WebsocketTransport(Generic[Peer]):
                  on_disconnect: Callable[[Peer], Awaitable[None]],
                  queries: dict, client_dir: Optional[Path], max_client_frame: int,
                  heartbeat: Optional[float], send_buffer: Optional[int],
-                 missing_client: str = 'browser client not found') -> None:
+                 missing_client: str = 'browser client not found', token: str = '',
+                 ssl_context: Optional[ssl.SSLContext] = None) -> None:
         self.host = host
         self.port = port
         self.queries = queries
@@ -133,6 +140,11 @@ class WebsocketTransport(Generic[Peer]):
         self._connections: set[Connection] = set()
         self._runner: Optional[web.AppRunner] = None
         self._page: Optional[str] = None
+        #: Required of every request when not empty (page, assets, routes, websocket).
+        self.token = token
+        #: Set: https and wss on the port, instead of http and ws.
+        self.ssl_context = ssl_context
+        self._refused: set[str] = set()
 
     @property
     def running(self) -> bool:
@@ -145,17 +157,32 @@ class WebsocketTransport(Generic[Peer]):
             raise RuntimeError('routes must be added before the server starts')
         self._routes.append((method, path, handler))
 
+    @property
+    def secure(self) -> bool:
+        """Tell whether the page and sockets are served over TLS (https, wss)."""
+        return self.ssl_context is not None
+
     def client_url(self, host: Optional[str] = None, base: Optional[str] = None) -> str:
-        """Return the URL that opens the viewer on this server (``base``: another host)."""
+        """
+        Return the URL that opens the viewer on this server (``base``: another host).
+
+        ``ws=`` is always given: on an https page the client's own default is
+        ``wss://<host>`` without the port. The token, when set, is in both.
+        """
         host = host or ('localhost' if self.host in ('0.0.0.0', '::', '') else self.host)
-        query = {'ws': f'ws://{host}:{self.port}'}
+        web_scheme, ws_scheme = ('https', 'wss') if self.secure else ('http', 'ws')
+        access = f'/?{urlencode({TOKEN_QUERY: self.token})}' if self.token else ''
+        query = {'ws': f'{ws_scheme}://{host}:{self.port}{access}'}
         query.update({name: str(value).lower() if isinstance(value, bool) else value
                       for name, value in self.queries.items()})
-        return f'{base or f"http://{host}:{self.port}"}/?{urlencode(query, safe=":/")}'
+        if self.token:
+            query[TOKEN_QUERY] = self.token
+        return (f'{base or f"{web_scheme}://{host}:{self.port}"}/?'
+                f'{urlencode(query, safe=":/")}')
 
     async def start(self) -> None:
         """Bind and serve inside the running event loop; print the URLs once bound."""
-        app = web.Application()
+        app = web.Application(middlewares=[self._check_token] if self.token else [])
         app.router.add_get('/', self._index)
         if self.client_dir is not None:
             app.router.add_static('/assets', self.client_dir / 'assets')
@@ -166,7 +193,8 @@ class WebsocketTransport(Generic[Peer]):
         runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await runner.setup()
         try:
-            await web.TCPSite(runner, self.host, self.port).start()
+            await web.TCPSite(runner, self.host, self.port,
+                              ssl_context=self.ssl_context).start()
         except BaseException:
             await runner.cleanup()
             raise
@@ -189,16 +217,50 @@ class WebsocketTransport(Generic[Peer]):
         the client files are missing here.
         """
         lan = lan_address()
-        lines = [f'Vuer server on port {self.port}']
+        lines = [f'Vuer server on port {self.port}'
+                 + (' (https, wss)' if self.secure else '')
+                 + (', token required' if self.token else '')]
         if self.client_dir is not None:
             lines.append(f'  local:   {self.client_url()}')
             if lan:
                 lines.append(f'  network: {self.client_url(lan)}')
+                if not self.secure:
+                    lines.append('  headsets (WebXR) need https: set certfile and keyfile '
+                                 '(python3 -m vuer_ros.tls makes them)')
         else:
             lines.extend(f'  {line}' for line in self.missing_client.splitlines())
             lines.append('  meanwhile, on this machine only (needs internet): '
                          + self.client_url('localhost', HOSTED_CLIENT))
         print('\n'.join(lines), flush=True)
+
+    @web.middleware
+    async def _check_token(self, request: web.Request,
+                           handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                           ) -> web.StreamResponse:
+        """
+        Refuse a request without the token: 401 when none is given, 403 when it is wrong.
+
+        The token comes in the query (``?token=``), an ``Authorization: Bearer`` header or
+        the cookie set on the first visit; refusals are logged once per address.
+        """
+        bearer = request.headers.get('Authorization', '')
+        given = (request.query.get(TOKEN_QUERY)
+                 or (bearer[7:] if bearer.lower().startswith('bearer ') else None)
+                 or request.cookies.get(TOKEN_COOKIE))
+        if given is None or not hmac.compare_digest(given.encode(), self.token.encode()):
+            status = 401 if given is None else 403
+            if request.remote not in self._refused:
+                self._refused.add(request.remote)
+                LOG.warning('refused %s %s from %s: %s token (logged once per address)',
+                            request.method, request.path, request.remote,
+                            'no' if given is None else 'wrong')
+            return web.Response(status=status, text='a valid token is required: open the '
+                                'URL the bridge printed\n')
+        response = await handler(request)
+        if request.query.get(TOKEN_QUERY) and not isinstance(response, web.WebSocketResponse):
+            response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite='Strict',
+                                secure=self.secure)
+        return response
 
     async def _index(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get('Upgrade', '').lower() == 'websocket':
@@ -273,39 +335,54 @@ RECONNECT_SCRIPT = """<script>
 </script>"""
 
 
+#: Runs before the client's own scripts. The client's Gamepad element (react-gamepads'
+#: useGamepads) polls navigator.getGamepads() only where ``ongamepadconnected`` is not in
+#: window, and relies on that event elsewhere, but removes its listener as soon as it adds
+#: it: in Chromium and Firefox it never sent a GAMEPAD event (checked in Chromium with a
+#: stand-in gamepad). Without the property the hook polls on every animation frame, and the
+#: element sends the pad's state at the display's rate while the tab is visible.
+GAMEPAD_POLL_SCRIPT = """<script>
+delete window.ongamepadconnected;
+delete Window.prototype.ongamepadconnected;
+</script>"""
+
+
 def _with_reconnect(page: str) -> str:
-    """Return the client's index.html with RECONNECT_SCRIPT first in its head."""
+    """Return the client's index.html with RECONNECT_SCRIPT and GAMEPAD_POLL_SCRIPT first."""
+    scripts = RECONNECT_SCRIPT + GAMEPAD_POLL_SCRIPT
     head = page.find('<head>')
     if head < 0:
-        return RECONNECT_SCRIPT + page
-    return page[:head + len('<head>')] + RECONNECT_SCRIPT + page[head + len('<head>'):]
+        return scripts + page
+    return page[:head + len('<head>')] + scripts + page[head + len('<head>'):]
 
 
-def lan_address() -> Optional[str]:
+def interface_addresses() -> list[str]:
     """
-    Return this machine's LAN address, for URLs a headset can open (or None).
+    Return this machine's IPv4 addresses, from its network interfaces (Linux), loopback last.
 
-    Read from the network interfaces, since on Debian and Ubuntu the host name resolves
-    to 127.0.1.1; nothing is sent anywhere.
+    Read from the interfaces, since on Debian and Ubuntu the host name resolves to
+    127.0.1.1; nothing is sent anywhere. Elsewhere, the host name's address is the guess.
     """
     try:
         import fcntl
     except ImportError:  # not Linux: the host name is the best guess
-        fcntl = None
-    if fcntl is not None:
-        for _index, name in socket.if_nameindex():
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-                try:
-                    request = struct.pack('256s', name[:15].encode())
-                    reply = fcntl.ioctl(probe.fileno(), _SIOCGIFADDR, request)
-                except OSError:
-                    continue  # no IPv4 address on this interface
-            address = socket.inet_ntoa(reply[20:24])
-            if not address.startswith('127.'):
-                return address
-        return None
-    try:
-        address = socket.gethostbyname(socket.gethostname())
-    except OSError:
-        return None
-    return None if address.startswith('127.') else address
+        try:
+            return [socket.gethostbyname(socket.gethostname())]
+        except OSError:
+            return []
+    addresses = []
+    for _index, name in socket.if_nameindex():
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                request = struct.pack('256s', name[:15].encode())
+                reply = fcntl.ioctl(probe.fileno(), _SIOCGIFADDR, request)
+            except OSError:
+                continue  # no IPv4 address on this interface
+        addresses.append(socket.inet_ntoa(reply[20:24]))
+    return sorted(addresses, key=lambda address: address.startswith('127.'))
+
+
+def lan_address() -> Optional[str]:
+    """Return this machine's LAN address, for URLs a headset can open (or None)."""
+    return next((address for address in interface_addresses()
+                 if not address.startswith('127.')), None)

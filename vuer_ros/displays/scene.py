@@ -46,8 +46,8 @@ from vuer_ros.convert.transforms import (compose, euler_to_quaternion, quaternio
                                          Transform)
 from vuer_ros.edits import EditKind
 from vuer_ros.schemas import (Billboard, CoordsMarker, Element, Gamepad, Grid, Group, Hands,
-                              HemisphereLightStage, MotionControllers, Scene, SceneCamera,
-                              SceneCameraControl, Text)
+                              Head, HemisphereLightStage, MotionControllers, Scene,
+                              SceneCamera, SceneCameraControl, Text)
 
 #: The root group's rotation: ROS (x, y, z) appears at three.js (x, z, -y).
 Z_UP_TO_Y_UP = [-math.pi / 2, 0.0, 0.0]
@@ -63,17 +63,21 @@ def viewer_scene() -> Scene:
     """
     Return the view a ROS user expects first: ground grid, lights, a camera looking down.
 
-    The camera's field of view is the one POINTS sizes are computed for; hands and
-    controllers stream their poses in XR, for teleoperation.
+    The camera's field of view is the one POINTS sizes are computed for. For
+    teleoperation the camera control streams CAMERA_MOVE when the view changes, and in
+    XR the head, hands and both controllers stream their poses (MotionControllers sends
+    a side only when that side's prop is set).
     """
     return Scene(key='scene', bgChildren=[
         Grid(key='grid'),
         HemisphereLightStage(key='light-stage'),
         Gamepad(key='gamepad-0', index=0),
+        Head(key='head', fps=30, stream=True),
         Hands(key='hands', fps=30, stream=True),
-        MotionControllers(key='motion-controllers', fps=30, stream=True),
+        MotionControllers(key='motion-controllers', fps=30, stream=True, left=True,
+                          right=True),
         SceneCamera(key='SceneCamera', position=[0, 6, 10], fov=CAMERA_FOV_DEGREES),
-        SceneCameraControl(key='SceneCameraControl', makeDefault=True),
+        SceneCameraControl(key='SceneCameraControl', makeDefault=True, stream=True),
     ])
 
 

@@ -56,8 +56,10 @@ from vuer_ros.displays.scene import viewer_scene
 from vuer_ros.resources import MeshResources
 from vuer_ros.ros.config import declare_parameters
 from vuer_ros.ros.executor import ExecutorBridge, run_with_ros
+from vuer_ros.ros.teleop import Teleop
 from vuer_ros.server import Vuer
 from vuer_ros.settings import ConfigError, Settings
+from vuer_ros.tls import server_context, TlsError
 from vuer_ros.wire import ClientEvent
 
 #: Seconds between two warnings with one key.
@@ -125,19 +127,24 @@ class VuerBridge(Node):
         self.app = app or Vuer(
             settings['host'], settings['port'], queries=settings.client_queries,
             client_dir=settings['client_dir'] or None,
-            client_byte_limit=settings['client_byte_limit'], initial_scene=viewer_scene())
+            client_byte_limit=settings['client_byte_limit'], token=settings['token'],
+            ssl_context=(server_context(settings['certfile'], settings['keyfile'])
+                         if settings['certfile'] else None),
+            initial_scene=viewer_scene())
         self.meshes = MeshResources(_package_share, settings['mesh_roots'])
         self.meshes.add_routes(self.app.add_route)
         self.host = DisplayHost(self.app, settings, meshes=self.meshes, warn=self._warn)
         self._warned: dict[str, float] = {}
         self._limits: dict[str, RateLimit] = {}
         self._listening: dict[str, Any] = {}
+        self._inputs: list[Any] = []
         self._missing_types: set[str] = set()
         self._latched_warned: set[str] = set()
         self._discovery: Optional[asyncio.Task] = None
         self._time_jumps: Any = None
         self._clicks = self.create_publisher(String, CLICK_TOPIC, 10)
         self.app.add_handler('ON_CLICK', self._on_click)
+        self.teleop = Teleop(self, self.app, settings, self._warn)
 
     # -- running --------------------------------------------------------------------------
 
@@ -146,6 +153,7 @@ class VuerBridge(Node):
         settings = self.settings
         self.host.context.loop = bridge.loop
         self.host.start()
+        self.teleop.start(bridge.loop, partial(self._subscribe_input, bridge))
         # tf2_ros's Buffer threshold: any jump back, and ROS time switched on or off.
         self._time_jumps = self.get_clock().create_jump_callback(
             JumpThreshold(min_forward=None, min_backward=Duration(nanoseconds=-1)),
@@ -207,6 +215,12 @@ class VuerBridge(Node):
         self._check_latched(topic)
         return True
 
+    def _subscribe_input(self, bridge: ExecutorBridge, msg_type: type, topic: str,
+                         handle: Callable[[Any], None], depth: int) -> None:
+        """Subscribe a topic the viewer takes input from (haptics), handled on the loop."""
+        self._inputs.append(bridge.create_subscription(msg_type, topic, handle, depth,
+                                                       maxlen=depth))
+
     def _on_incompatible_qos(self, topic: str, info: Any) -> None:
         """Say which policy keeps a publisher out, and the override that lets it in."""
         policy = QoSPolicyKind(info.last_policy_kind).name.lower()
@@ -259,8 +273,11 @@ class VuerBridge(Node):
         """Scan the graph every DISCOVERY_PERIOD and show or drop topics as they change."""
         log = self.get_logger()
         while True:
-            graph = [GraphTopic(name, tuple(types), self.count_publishers(name))
-                     for name, types in self.get_topic_names_and_types()]
+            own = self.teleop.own_topics()   # what only the operator publishes isn't drawn
+            graph = [GraphTopic(name, tuple(types), count)
+                     for name, types in self.get_topic_names_and_types()
+                     for count in (self.count_publishers(name),)
+                     if not (name in own and count <= 1)]
             plan = discovery.scan(graph)
             for topic, kind in plan.show:
                 if self.show(bridge, kind, topic):
@@ -283,6 +300,7 @@ class VuerBridge(Node):
             self._discovery.cancel()
         for limit in self._limits.values():
             limit.cancel()
+        self.teleop.close()
         self.host.close()
 
     # -- callbacks (on the asyncio loop) ----------------------------------------------------
@@ -332,7 +350,7 @@ async def serve(extra_nodes: Callable[[], Sequence[Node]] = tuple,
     """Run the bridge (and ``extra_nodes()``, e.g. the demo) until cancelled."""
     try:
         node = VuerBridge(overrides=overrides)
-    except (ConfigError, ParameterException) as error:
+    except (ConfigError, ParameterException, TlsError) as error:
         print(f'vuer_bridge: bad parameter: {error}', file=sys.stderr, flush=True)
         raise SystemExit(2) from None
     nodes = [node, *extra_nodes()]
