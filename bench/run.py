@@ -38,6 +38,7 @@ from typing import Any, Optional
 
 import harness
 import plot
+import robot_scenarios  # noqa: F401 (registers the robot model scenarios)
 import ros_scenarios  # noqa: F401 (registers the ROS scenarios)
 from scenario import Context, Row, SCENARIOS
 import server_scenarios  # noqa: F401 (registers the server scenarios)

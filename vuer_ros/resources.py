@@ -17,16 +17,25 @@ Mesh files named by markers, served to the browser over HTTP from confined roots
 
 RViz2 loads ``package://``, ``file://`` and ``embedded://`` meshes from disk; a browser can
 only fetch URLs. Each resource URI is resolved once to a root directory and a path in
-it, and served as ``/resources/<root id>/<path>``, so a Collada file's textures (named
-relative to it) resolve too. Only mesh and texture files inside a root a marker made
-known are served, never hidden files: no request can climb out of a root or fetch a key
-or a configuration file that happens to sit beside a mesh.
+it, and served as ``/resources/<root id>/<path>``, so a Collada file's textures and an
+OBJ's MTL (named relative to it) resolve too: a ``package://`` root is the package's share
+folder (found through the ament index), and a ``file://`` root is the mesh's folder,
+widened to take in the textures, MTL files and glTF buffers the mesh names relative to
+itself (``../textures/a.png``, at most MAX_CLIMB folders up); a ``.gltf`` is served with
+those files inlined, since the client parses it without a base URL. Only mesh and texture
+files inside a root a marker or robot made known are served, never hidden files: no
+request can climb out of a root or fetch a key or a configuration file that happens to
+sit beside a mesh.
 """
 
+import base64
 from collections import OrderedDict
 import hashlib
+import json
 import mimetypes
+import os
 from pathlib import Path, PurePosixPath
+import re
 from typing import Callable, Optional, Sequence
 from urllib.parse import quote, unquote, urlparse
 
@@ -38,6 +47,79 @@ ASSET_EXTENSIONS = frozenset({
     '.stl', '.dae', '.glb', '.gltf', '.obj', '.ply', '.mtl', '.bin',
     '.png', '.jpg', '.jpeg', '.tga', '.bmp', '.gif', '.webp', '.ktx2', '.dds', '.tif', '.tiff',
 })
+
+
+#: Folders above a file:// mesh its textures may sit in (meshes/visual/x.dae naming
+#: ../../materials/textures/x.png is the deepest layout exporters write).
+MAX_CLIMB = 2
+#: Bytes of a mesh read to find the files it names (texture names come early in a DAE).
+_SCAN_BYTES = 4 * 1024 * 1024
+_DAE_FILE = re.compile(r'<init_from>\s*([^<]+?)\s*</init_from>')
+#: An MTL texture statement; its file is the last word (options such as ``-s 1 1 1`` first).
+_MTL_MAP = re.compile(r'^\s*(?:map_\w+|bump|disp|decal|norm)\s.*?(\S+)\s*$', re.MULTILINE)
+_OBJ_MTL = re.compile(r'^\s*mtllib\s+(\S.*?)\s*$', re.MULTILINE)
+
+
+def referenced_files(path: Path) -> list[Path]:
+    """
+    List the files a mesh names relative to itself, that exist and may be served.
+
+    A DAE's images, an OBJ's MTL and that MTL's textures, a glTF's buffers and images.
+    """
+    suffix = path.suffix.lower()
+    try:
+        with open(path, 'rb') as handle:
+            text = handle.read(_SCAN_BYTES).decode('utf-8', 'replace')
+    except OSError:
+        return []
+    if suffix == '.dae':
+        names = _DAE_FILE.findall(text)
+    elif suffix == '.obj':
+        names = _OBJ_MTL.findall(text)
+    elif suffix == '.mtl':
+        names = _MTL_MAP.findall(text)
+    elif suffix == '.gltf':
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return []
+        names = [item.get('uri', '') for kind in ('buffers', 'images')
+                 for item in document.get(kind, []) if isinstance(item, dict)]
+    else:
+        return []
+    found = []
+    for name in names:
+        name = unquote(name.removeprefix('file://'))
+        if not name or ':' in name.split('/', 1)[0] or os.path.isabs(name):
+            continue   # data: URIs, other schemes and absolute paths are not ours to widen
+        target = path.parent / name
+        if target.suffix.lower() in ASSET_EXTENSIONS and target.is_file():
+            found.append(target)
+            if target.suffix.lower() == '.mtl':
+                found.extend(referenced_files(target))
+    return found
+
+
+def inlined_gltf(path: Path, root: Path) -> dict:
+    """
+    Return a .gltf document with the buffers and images it names inlined as data: URIs.
+
+    The client parses a glTF with no base URL, so relative files it names would not load;
+    inlined, the document stands alone. Only servable files inside ``root`` are inlined.
+    """
+    document = json.loads(path.read_text(encoding='utf-8'))
+    for kind, mime in (('buffers', 'application/octet-stream'), ('images', None)):
+        for item in document.get(kind, []):
+            uri = item.get('uri', '') if isinstance(item, dict) else ''
+            if not uri or uri.startswith('data:'):
+                continue
+            target = _resolved(path.parent / unquote(uri))
+            if (target.is_relative_to(root) and target.is_file()
+                    and servable(PurePosixPath(target.relative_to(root).as_posix()))):
+                kind_of = mime or mimetypes.guess_type(target.name)[0] or 'image/png'
+                item['uri'] = (f'data:{kind_of};base64,'
+                               + base64.b64encode(target.read_bytes()).decode())
+    return document
 
 
 def servable(relative: PurePosixPath) -> bool:
@@ -119,8 +201,20 @@ class MeshResources:
             if root is None:
                 raise ResourceError(f'{path} is outside the allowed mesh folders')
         else:
-            root = path.parent
+            root = self._file_root(path)
         return self._url_in_root(root, path)
+
+    @staticmethod
+    def _file_root(path: Path) -> Path:
+        """Return the mesh's folder, widened to the files it names (MAX_CLIMB up at most)."""
+        root = path.parent
+        for target in referenced_files(path):
+            target = _resolved(target)
+            if not target.is_relative_to(root):
+                common = Path(os.path.commonpath([root, target]))
+                if len(root.relative_to(common).parts) <= MAX_CLIMB:
+                    root = common
+        return root
 
     def _url_in_root(self, root: Path, path: Path) -> str:
         path = _resolved(path)
@@ -172,4 +266,9 @@ class MeshResources:
             raise web.HTTPForbidden(text='only mesh and texture files are served')
         if not path.is_file():
             raise web.HTTPNotFound(text=f'no file {relative}')
+        if path.suffix.lower() == '.gltf':
+            try:
+                return web.json_response(inlined_gltf(path, root))
+            except (ValueError, OSError):
+                pass   # not a readable glTF document: served as it is
         return web.FileResponse(path)

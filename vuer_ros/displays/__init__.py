@@ -21,7 +21,7 @@ file's arguments and the README's parameter table are all derived from this list
 """
 
 from vuer_ros.displays import (camera_info, frames, markers, odometry, paths, poses, ranges,
-                               sensor_points, shapes, vectors)
+                               robot_model, sensor_points, shapes, vectors)
 from vuer_ros.displays.base import Display
 
 #: Every display kind, in the order the configuration lists them.
@@ -36,6 +36,7 @@ DISPLAYS: tuple[type[Display], ...] = (
     *camera_info.DISPLAYS,
     *vectors.DISPLAYS,
     *sensor_points.DISPLAYS,
+    *robot_model.DISPLAYS,
 )
 
 #: ROS message type name -> the display that shows it (for topics found on the graph).

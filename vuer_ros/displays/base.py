@@ -137,6 +137,16 @@ class Display:
         return True
 
     @classmethod
+    def claims(cls, topic: str) -> bool:
+        """
+        Tell whether a topic of this kind's type found on the graph is one to show.
+
+        A kind whose type carries other things too (std_msgs/String) names the topics it
+        takes; configured topics are shown whatever their name.
+        """
+        return True
+
+    @classmethod
     def qos_for(cls, topic: str) -> Qos:
         """Return the QoS for ``topic`` (one kind may need another QoS on some topics)."""
         return cls.qos

@@ -79,7 +79,8 @@ class TopicDiscovery:
             if kind is None:
                 self._report(topic, plan)
                 continue
-            if topic.publishers == 0 or not kind.enabled(self._options):
+            if (topic.publishers == 0 or not kind.enabled(self._options)
+                    or not kind.claims(topic.name)):
                 continue
             live.add(topic.name)
             if topic.name not in self.shown:

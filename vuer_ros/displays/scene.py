@@ -161,6 +161,8 @@ class RosScene:
         self._on_screen: dict[str, str] = {}          # element key -> frame group key
         self._groups: set[str] = set()                # topic groups in the scene
         self._frame_groups: dict[str, dict[str, Transform]] = {}  # frame -> key -> pose
+        #: Child frames TF publishers sent (not the robot model's forward kinematics).
+        self.published_frames: set[str] = set()
 
     # -- set-up and frames ----------------------------------------------------------------
 
@@ -178,9 +180,26 @@ class RosScene:
                      rotation_xyzw: Iterable[float], static: bool = False,
                      stamp: int = 0) -> None:
         """Take one TF edge (from /tf, /tf_static or a TransformStamped topic) at ``stamp``."""
-        self._apply(self.frames.set_transform(parent, child, tuple(translation),
-                                              tuple(rotation_xyzw), static, stamp))
-        self._hear(normalize_frame(child), static)
+        self.published_frames.add(normalize_frame(child))
+        self.on_transforms([(parent, child, translation, rotation_xyzw, static, stamp)])
+
+    def on_transforms(self, edges: Iterable[tuple]) -> None:
+        """
+        Take several TF edges ``(parent, child, translation, rotation_xyzw, static, stamp)``.
+
+        Each group they move is sent once, however many of the edges are above it: the
+        robot model feeds its forward kinematics this way (not into ``published_frames``).
+        """
+        moved: dict[str, None] = {}
+        for parent, child, translation, rotation_xyzw, static, stamp in edges:
+            changes = self.frames.set_transform(parent, child, tuple(translation),
+                                                tuple(rotation_xyzw), static, stamp)
+            if changes.resolved or changes.unresolved or changes.warnings:
+                self._apply(changes)
+            else:
+                moved.update(dict.fromkeys(group.frame for group in changes.groups))
+            self._hear(normalize_frame(child), static)
+        self._move_groups(moved)
         for key in list(self._early):   # TF may have reached their stamps now
             del self._early[key]
             self._place(key)
@@ -230,14 +249,17 @@ class RosScene:
             self.warn('tf', text)
         for frame in changes.unresolved:
             self._hide_frame(frame)
-        moved = self.frames.fixed_transforms([group.frame for group in changes.groups])
-        for frame, pose in moved.items():
+        self._move_groups([group.frame for group in changes.groups])
+        for frame in changes.resolved:
+            self._show_frame(frame)
+
+    def _move_groups(self, frames: Iterable[str]) -> None:
+        """Send the groups of ``frames`` and of the frames below them that moved."""
+        for frame, pose in self.frames.fixed_transforms(list(frames)).items():
             for key, placed in self._frame_groups.get(frame, {}).items():
                 if placed != pose:
                     self._frame_groups[frame][key] = pose
                     self._upsert_group(key, pose, parent=key.rpartition('@')[0])
-        for frame in changes.resolved:
-            self._show_frame(frame)
 
     def _hide_frame(self, frame: str) -> None:
         """Remove the groups of a frame that lost the fixed frame; what they held waits."""
