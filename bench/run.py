@@ -37,6 +37,7 @@ import traceback
 from typing import Any, Optional
 
 import harness
+import image_scenarios  # noqa: F401 (registers the image and map scenarios)
 import plot
 import robot_scenarios  # noqa: F401 (registers the robot model scenarios)
 import ros_scenarios  # noqa: F401 (registers the ROS scenarios)

@@ -351,6 +351,40 @@ class Urdf(Element):
     tag = 'Urdf'
 
 
+# -- images (PNG or JPEG bytes, or a URL; the client decodes them with createImageBitmap) -
+
+class Image(Element):
+    """
+    An image on a plane fixed in the scene: the local XY plane, facing +Z, top at +Y.
+
+    The picture is ``rgb`` (the reference's ``src``, renamed as its ``__post_init__``
+    does): PNG or JPEG bytes, or a URL. ``height`` in metres, ``aspect`` width / height
+    (the client takes the picture's own once it is decoded), ``opacity``, ``side``
+    (2: both), ``interpolate`` (False: nearest texels, as a map's cells are drawn).
+    """
+
+    tag = 'Image'
+
+    def __init__(self, *children: Any, key: Optional[str] = None, **props: Any) -> None:
+        if 'src' in props:
+            props['rgb'] = props.pop('src')
+        super().__init__(*children, key=key, **props)
+
+
+class ImageBackground(Element):
+    """
+    An image on a plane that follows the viewer's camera: the background, or a head-up panel.
+
+    ``src`` is PNG or JPEG bytes or a URL. Without ``height`` and ``aspect`` it fills the
+    view at ``distanceToCamera`` (the client's default 10 m); with them it is a panel of that
+    size, offset by ``position`` in the camera's frame. ``material`` props are passed to its
+    three.js material (``depthTest``, ``depthWrite``). The client adds a control panel
+    entry per key.
+    """
+
+    tag = 'ImageBackground'
+
+
 # -- lights and helpers -----------------------------------------------------------------
 
 class AmbientLight(Element):

@@ -22,6 +22,7 @@ file's arguments and the README's parameter table are all derived from this list
 
 from vuer_ros.displays import (camera_info, frames, markers, odometry, paths, poses, ranges,
                                robot_model, sensor_points, shapes, vectors)
+from vuer_ros.displays import images, maps
 from vuer_ros.displays.base import Display
 
 #: Every display kind, in the order the configuration lists them.
@@ -37,6 +38,8 @@ DISPLAYS: tuple[type[Display], ...] = (
     *vectors.DISPLAYS,
     *sensor_points.DISPLAYS,
     *robot_model.DISPLAYS,
+    *maps.DISPLAYS,
+    *images.DISPLAYS,
 )
 
 #: ROS message type name -> the display that shows it (for topics found on the graph).
