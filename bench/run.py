@@ -36,6 +36,7 @@ import time
 import traceback
 from typing import Any, Optional
 
+import cloud_scenarios  # noqa: F401 (registers the point cloud scenarios)
 import harness
 import image_scenarios  # noqa: F401 (registers the image and map scenarios)
 import plot

@@ -20,9 +20,9 @@ tuple), one line here, and its tests: the node, ``config/viewer.yaml``, the laun
 file's arguments and the README's parameter table are all derived from this list.
 """
 
-from vuer_ros.displays import (camera_info, frames, markers, odometry, paths, poses, ranges,
-                               robot_model, sensor_points, shapes, vectors)
-from vuer_ros.displays import images, maps
+from vuer_ros.displays import (camera_info, frames, images, maps, markers, odometry, paths,
+                               point_clouds, poses, ranges, robot_model, sensor_points,
+                               shapes, vectors)
 from vuer_ros.displays.base import Display
 
 #: Every display kind, in the order the configuration lists them.
@@ -38,6 +38,7 @@ DISPLAYS: tuple[type[Display], ...] = (
     *vectors.DISPLAYS,
     *sensor_points.DISPLAYS,
     *robot_model.DISPLAYS,
+    *point_clouds.DISPLAYS,
     *maps.DISPLAYS,
     *images.DISPLAYS,
 )
