@@ -105,9 +105,10 @@ def upserts_of(client, key: str) -> int:
 
 async def test_a_latched_map_arrives_in_rviz_s_colours_and_updates_resend_one_tile(
         ros_context):
+    # Only the map is configured: its _updates topic comes with it, as in RViz2.
     async with running_bridge(ros_context, occupancy_grid_topics=['/test/map'],
-                              occupancy_grid_update_topics=['/test/map_updates'],
-                              map_alpha=1.0) as rig:
+                              auto_topics=False, map_alpha=1.0) as rig:
+        assert '/test/map_updates' in rig.node.shown_topics
         client = await rig.client()
         # Published at once, before the bridge's subscription is matched: only a
         # transient local subscription (RViz2's default for maps) still gets it.

@@ -147,6 +147,16 @@ class Display:
         return True
 
     @classmethod
+    def companions(cls, topic: str) -> tuple[tuple[type['Display'], str], ...]:
+        """
+        Return the (kind, topic) pairs shown with ``topic``, as one display of RViz2.
+
+        RViz2's Map display on T also subscribes T_updates; a kind that does the same
+        names its companions here, and the node shows them beside it.
+        """
+        return ()
+
+    @classmethod
     def qos_for(cls, topic: str) -> Qos:
         """Return the QoS for ``topic`` (one kind may need another QoS on some topics)."""
         return cls.qos

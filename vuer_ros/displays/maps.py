@@ -160,6 +160,11 @@ class OccupancyGridDisplay(_MapDisplay):
               'publish them: a viewer started later still gets the map', transient_local=True)
     newest_only = True
 
+    @classmethod
+    def companions(cls, topic: str) -> tuple[tuple[type[Display], str], ...]:
+        """Show ``T_updates`` with map ``T``, as RViz2's Map display subscribes both."""
+        return ((OccupancyGridUpdateDisplay, topic + UPDATES_SUFFIX),)
+
     def on_message(self, message: Any) -> None:
         """Keep the grid and send its tiles."""
         try:
@@ -173,7 +178,7 @@ class OccupancyGridUpdateDisplay(_MapDisplay):
 
     kind = 'occupancy_grid_update'
     message_type = 'map_msgs/msg/OccupancyGridUpdate'
-    default_topics = ('/map_updates',)
+    # Each map topic T brings T_updates (companions): list others only if named otherwise.
     qos = Qos('RViz2 subscribes map updates with rclcpp::QoS(5): reliable, volatile, keep '
               'last; every update is a patch, so none is dropped for a newer one')
     newest_only = False

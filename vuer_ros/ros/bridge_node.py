@@ -175,6 +175,8 @@ class VuerBridge(Node):
 
     def show(self, bridge: ExecutorBridge, kind: type[Display], topic: str) -> bool:
         """Subscribe ``topic`` for display ``kind``; False when its type is not installed."""
+        if topic in self._listening:   # already shown, e.g. as another topic's companion
+            return True
         try:
             msg_type = message_class(kind.message_type)
         except (ImportError, AttributeError):
@@ -213,6 +215,9 @@ class VuerBridge(Node):
             event_callbacks=SubscriptionEventCallbacks(
                 incompatible_qos=partial(self._on_incompatible_qos, topic)))
         self._check_latched(topic)
+        for companion, companion_topic in kind.companions(topic):
+            if companion_topic not in self._listening:
+                self.show(bridge, companion, companion_topic)
         return True
 
     def _subscribe_input(self, bridge: ExecutorBridge, msg_type: type, topic: str,
