@@ -209,7 +209,9 @@ def test_map_display_defaults_are_rviz_s():
     assert display.default_topics == ('/map',) and display.newest_only
     assert display.qos.transient_local and display.qos.reliable and display.qos.why
     updates = BY_MESSAGE_TYPE['map_msgs/msg/OccupancyGridUpdate']
-    assert updates.default_topics == ('/map_updates',) and not updates.newest_only
+    # /map brings /map_updates (a companion), as RViz2's Map display subscribes both.
+    assert updates.default_topics == () and not updates.newest_only
+    assert display.companions('/map') == ((updates, '/map_updates'),)
     assert not updates.qos.transient_local and updates.qos.reliable
 
 

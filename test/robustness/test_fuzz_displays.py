@@ -72,6 +72,7 @@ _BASIC: dict[str, st.SearchStrategy] = {
     'float': _FLOATS,
     'boolean': st.booleans(),
     'uint8': st.integers(0, 255),
+    'int8': st.sampled_from([-1, 0, 50, 100]) | st.integers(-128, 127),
     'int32': st.sampled_from([0, 1, -1, 2, 3]) | st.integers(-2 ** 31, 2 ** 31 - 1),
     'uint32': st.sampled_from([0, 1, 2, 3, 480, 640]) | st.integers(0, 2 ** 32 - 1),
     'string': st.text(st.characters(exclude_categories=('Cs',)), max_size=12),
