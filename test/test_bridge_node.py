@@ -433,25 +433,28 @@ def test_signal_stops_the_bridge_quickly_and_cleanly(signum):
     assert 'Traceback' not in stderr, stderr
 
 
-def test_demo_publisher_and_bridge_run_together():
-    """The README's main job: the demo process serves a scene with every marker type."""
+@contextlib.asynccontextmanager
+async def demo_client():
+    """Run the demo process (bridge and demo publisher) and yield a client reading it."""
     process, port = start_bridge('demo_main')
     try:
-
-        async def look() -> dict:
-            client = await WireClient(f'ws://127.0.0.1:{port}/').connect()
-            try:
-                return await client.wait_for(
-                    lambda f: sum(k.startswith('marker:') and k.count('/') == 1
-                                  for k in client.upserted()) >= 17 and client.upserted(),
-                    timeout=20)
-            finally:
-                await client.close()
-
-        view = asyncio.run(look())
+        client = await WireClient(f'ws://127.0.0.1:{port}/').connect()
+        try:
+            yield client
+        finally:
+            await client.close()
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
+
+
+async def test_demo_publisher_and_bridge_run_together():
+    """The README's main job: the demo process serves a scene with every marker type."""
+    async with demo_client() as client:
+        view = await client.wait_for(
+            lambda f: sum(k.startswith('marker:') and k.count('/') == 1
+                          for k in client.upserted()) >= 17 and client.upserted(),
+            timeout=20)
     types = {key_.split(':')[3] for key_ in view if key_.startswith('marker:/visualization')}
     assert {str(i) for i in range(13)} <= types, 'a marker of every type'
     assert {'axes:base_link', 'odometry:/demo/odom/0', 'path:/demo/path',

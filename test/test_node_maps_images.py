@@ -23,7 +23,6 @@ decoded back (Pillow, test-only) to the colours RViz2 draws.
 import array
 import asyncio
 import io
-import signal
 
 from conftest import require_ros
 import numpy as np
@@ -34,8 +33,7 @@ rclpy = require_ros()
 
 from rclpy.qos import DurabilityPolicy, QoSProfile  # noqa: E402,I100
 from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
-from test_bridge_node import running_bridge, start_bridge  # noqa: E402
-from wire_client import WireClient  # noqa: E402
+from test_bridge_node import demo_client, running_bridge  # noqa: E402
 
 pytestmark = pytest.mark.ros
 
@@ -184,23 +182,11 @@ async def test_auto_topics_find_maps_and_images(ros_context):
         assert set(publishers) <= set(client.upserted())
 
 
-def test_the_demo_shows_its_room_map_and_camera_panel():
-    process, port = start_bridge('demo_main')
-    try:
-        async def look() -> dict:
-            client = await WireClient(f'ws://127.0.0.1:{port}/').connect()
-            try:
-                wanted = {'map:/demo/map/tile-0-0/image', 'image:/demo/camera/image'}
-                return await client.wait_for(
-                    lambda f: wanted <= set(client.upserted()) and client.upserted(),
-                    timeout=20)
-            finally:
-                await client.close()
-
-        view = asyncio.run(look())
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
+async def test_the_demo_shows_its_room_map_and_camera_panel():
+    wanted = {'map:/demo/map/tile-0-0/image', 'image:/demo/camera/image'}
+    async with demo_client() as client:
+        view = await client.wait_for(
+            lambda f: wanted <= set(client.upserted()) and client.upserted(), timeout=20)
     room = decoded(view['map:/demo/map/tile-0-0/image']['rgb'])
     assert room.shape == (140, 140, 4) and tuple(room[0, 0]) == (112, 137, 134, 255)
     camera = view['image:/demo/camera/image']

@@ -21,7 +21,6 @@ websocket client sees the links, and sees them move when joint states or TF chan
 """
 
 import math
-import signal
 
 from conftest import require_ros
 import pytest
@@ -32,9 +31,8 @@ from rclpy.node import Node  # noqa: E402,I100
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy  # noqa: E402
 from sensor_msgs.msg import JointState  # noqa: E402
 from std_msgs.msg import String  # noqa: E402
-from test_bridge_node import running_bridge, start_bridge  # noqa: E402
+from test_bridge_node import demo_client, running_bridge  # noqa: E402
 from test_display_robot_model import ament_prefix, ARM, LINKS  # noqa: E402,F401
-from wire_client import WireClient  # noqa: E402
 
 pytestmark = pytest.mark.ros
 
@@ -47,21 +45,6 @@ def joint_state(node: Node, names, positions) -> JointState:
     message = JointState(name=list(names), position=[float(p) for p in positions])
     message.header.stamp = node.get_clock().now().to_msg()
     return message
-
-
-async def at(client, group: str, xyz, timeout: float = 5.0) -> dict:
-    """Wait until the client holds ``group`` at ``xyz``."""
-    want = pytest.approx(list(xyz), abs=1e-5)
-
-    def there(frames):
-        node = client.upserted().get(group)
-        return node if node is not None and node.get('position') == want else None
-    try:
-        return await client.wait_for(there, timeout)
-    except TimeoutError:
-        node = client.upserted().get(group)
-        raise AssertionError(f'{group} not at {list(xyz)}: '
-                             f'{node.get("position") if node else "not drawn"}') from None
 
 
 @pytest.mark.usefixtures('ament_prefix')
@@ -79,13 +62,13 @@ async def test_a_latched_description_and_joint_states_show_a_moving_robot(ros_co
             assert view['/robot_description:base_link/visual:0']['color'] == '#0000ff'
             assert client.parents()['/robot_description:hand/visual:0'] == \
                 '/robot_description@hand'
-            await at(client, '/robot_description@hand', (0, 0, 1.3))
+            await client.wait_at('/robot_description@hand', (0, 0, 1.3))
             await rig.publish(JointState, '/joint_states',
                               joint_state(rig.publisher, ['elbow'], [math.pi / 2]))
-            await at(client, '/robot_description@hand', (0.5, 0, 0.8))
+            await client.wait_at('/robot_description@hand', (0.5, 0, 0.8))
             # A tab opened now gets the model and the joints at once.
             late = await rig.client()
-            await at(late, '/robot_description@hand', (0.5, 0, 0.8))
+            await late.wait_at('/robot_description@hand', (0.5, 0, 0.8))
             assert '/robot_description:forearm/visual:0/model' in late.upserted()
             # The meshes it names are served, the DAE's texture beside them too.
             src = view['/robot_description:forearm/visual:0/model']['src']
@@ -107,39 +90,31 @@ async def test_real_tf_places_the_links_it_publishes_and_joint_states_the_others
     async with running_bridge(ros_context, fixed_frame='base_link') as rig:
         client = await rig.client()
         rig.pub(String, '/robot_description', LATCHED).publish(String(data=ARM))
-        await at(client, '/robot_description@hand', (0, 0, 1.3))
+        await client.wait_at('/robot_description@hand', (0, 0, 1.3))
         broadcaster = rig.pub(TFMessage, '/tf', TF_QOS)
         await matched(broadcaster)
         # robot_state_publisher for the wrist only: the hand 0.7 m above the forearm.
         broadcaster.publish(tf(edge('forearm', 'hand', (0, 0, 0.7), node=rig.publisher)))
-        await at(client, '/robot_description@hand', (0, 0, 1.5))
+        await client.wait_at('/robot_description@hand', (0, 0, 1.5))
         await rig.publish(JointState, '/joint_states',
                           joint_state(rig.publisher, ['elbow', 'wrist'], [math.pi / 2, 1.0]))
         # The elbow by forward kinematics, the hand by TF on top of it: 0.7 along +x.
-        await at(client, '/robot_description@hand', (0.7, 0, 0.8))
-        await at(client, '/robot_description@forearm', (0, 0, 0.8))
+        await client.wait_at('/robot_description@hand', (0.7, 0, 0.8))
+        await client.wait_at('/robot_description@forearm', (0, 0, 0.8))
 
 
 async def test_the_demo_shows_an_arm_on_the_robot_whose_joints_move():
-    process, port = start_bridge('demo_main')
-    try:
-        client = await WireClient(f'ws://127.0.0.1:{port}/').connect()
-        try:
-            def shoulder() -> float:
-                """Return the upper arm's yaw on the arm base: the shoulder's position."""
-                view = client.upserted()
-                return round((view['/robot_description@upper_arm']['rotation'][2]
-                              - view['/robot_description@arm_base']['rotation'][2])
-                             % (2 * math.pi), 3)
+    async with demo_client() as client:
+        def shoulder() -> float:
+            """Return the upper arm's yaw on the arm base: the shoulder's position."""
+            view = client.upserted()
+            return round((view['/robot_description@upper_arm']['rotation'][2]
+                          - view['/robot_description@arm_base']['rotation'][2])
+                         % (2 * math.pi), 3)
 
-            await client.wait_for(lambda f: {'/robot_description@upper_arm',
-                                             '/robot_description@arm_base'} <= set(
-                client.upserted()), timeout=20)
-            assert client.upserted()['/robot_description:hand/visual:0']['tag'] == 'Sphere'
-            first = shoulder()
-            await client.wait_for(lambda f: shoulder() != first, timeout=5)
-        finally:
-            await client.close()
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
+        await client.wait_for(lambda f: {'/robot_description@upper_arm',
+                                         '/robot_description@arm_base'} <= set(
+            client.upserted()), timeout=20)
+        assert client.upserted()['/robot_description:hand/visual:0']['tag'] == 'Sphere'
+        first = shoulder()
+        await client.wait_for(lambda f: shoulder() != first, timeout=5)

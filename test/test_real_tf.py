@@ -40,7 +40,6 @@ from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy  # noqa: E
 from test_bridge_node import key, marker, running_bridge  # noqa: E402
 from tf2_msgs.msg import TFMessage  # noqa: E402
 from visualization_msgs.msg import Marker  # noqa: E402
-from wire_client import WireClient  # noqa: E402
 
 pytestmark = pytest.mark.ros
 
@@ -85,23 +84,6 @@ async def matched(publisher, count: int = 1) -> None:
     raise AssertionError(f'no subscriber on {publisher.topic_name}')
 
 
-async def placed(client: WireClient, group: str, xyz: Iterable[float],
-                 timeout: float = 5.0) -> dict:
-    """Wait until ``group`` is at ``xyz`` in the fixed frame at the client; return it."""
-    want = pytest.approx(list(xyz), abs=1e-6)
-
-    def there(frames: list) -> Optional[dict]:
-        node = client.upserted().get(group)
-        return node if node is not None and node.get('position') == want else None
-
-    try:
-        return await client.wait_for(there, timeout)
-    except TimeoutError:
-        node = client.upserted().get(group)
-        raise AssertionError(f'{group} is not at {list(xyz)}: '
-                             f"{node.get('position') if node else 'not drawn'}") from None
-
-
 async def test_markers_in_a_tf_frame_follow_it(ros_context):
     """A chain on /tf places base_link; a frame-locked marker there moves with it."""
     async with running_bridge(ros_context) as rig:
@@ -115,16 +97,16 @@ async def test_markers_in_a_tf_frame_follow_it(ros_context):
         group = MARKERS.format('base_link')
         await client.wait_for(lambda f: key('test', 1) in client.upserted())
         assert client.parents()[key('test', 1)] == group
-        drawn = await placed(client, group, (3, 0, 0))
+        drawn = await client.wait_at(group, (3, 0, 0))
         assert drawn['rotation'] == pytest.approx([0, 0, math.pi / 2], abs=1e-6)
         assert client.upserted()[key('test', 1)]['position'] == [0.5, 0.0, 0.0]
         # The robot drives on: /tf moves base_link, and the marker with it.
         for y in (0.5, 1.0, 1.5):
             robot.publish(tf(edge('odom', 'base_link', (2, y, 0), YAW_90,
                                   node=rig.publisher)))
-            await placed(client, group, (3, y, 0))
+            await client.wait_at(group, (3, y, 0))
         robot.publish(tf(edge('map', 'odom', (-1, 0, 0), node=rig.publisher)))
-        await placed(client, group, (1, 1.5, 0))
+        await client.wait_at(group, (1, 1.5, 0))
 
 
 async def test_static_tf_published_before_the_bridge_starts_reaches_it(ros_context):
@@ -142,14 +124,14 @@ async def test_static_tf_published_before_the_bridge_starts_reaches_it(ros_conte
         async with running_bridge(ros_context, frame_axes=0.3) as rig:
             assert rig.node.count_publishers('/tf_static') >= 2
             client = await rig.client()
-            await placed(client, AXES.format('base_link'), (2, 0, 0), timeout=10)
-            await placed(client, AXES.format('arm'), (2, 0, 0.5))
-            await placed(client, AXES.format('hand'), (2, 0.3, 0.5))
+            await client.wait_at(AXES.format('base_link'), (2, 0, 0), timeout=10)
+            await client.wait_at(AXES.format('arm'), (2, 0, 0.5))
+            await client.wait_at(AXES.format('hand'), (2, 0.3, 0.5))
             assert client.upserted()['axes:hand']['scale'] == pytest.approx(0.3)
             # Markers in a static frame are placed by it as well.
             await rig.publish(Marker, '/visualization_marker',
                               marker(Marker.SPHERE, 2, frame='hand', frame_locked=True))
-            await placed(client, MARKERS.format('hand'), (2, 0.3, 0.5))
+            await client.wait_at(MARKERS.format('hand'), (2, 0.3, 0.5))
             assert client.parents()[key('test', 2)] == MARKERS.format('hand')
     finally:
         for node in broadcasters:
@@ -170,13 +152,13 @@ async def test_several_broadcasters_on_tf_make_one_tree(ros_context):
             pubs['localization'].publish(tf(edge('map', 'odom', (1, 0, 0))))
             pubs['odometry'].publish(tf(edge('odom', 'base_link', (0, 2, 0))))
             pubs['laser_driver'].publish(tf(edge('base_link', 'laser', (0, 0, 0.3))))
-            await placed(client, AXES.format('laser'), (1, 2, 0.3))
+            await client.wait_at(AXES.format('laser'), (1, 2, 0.3))
             # Each broadcaster's updates move its own part; the others' parts stay.
             pubs['odometry'].publish(tf(edge('odom', 'base_link', (0, 3, 0))))
-            await placed(client, AXES.format('laser'), (1, 3, 0.3))
+            await client.wait_at(AXES.format('laser'), (1, 3, 0.3))
             pubs['localization'].publish(tf(edge('map', 'odom', (0.5, 0, 0))))
-            await placed(client, AXES.format('laser'), (0.5, 3, 0.3))
-            await placed(client, AXES.format('base_link'), (0.5, 3, 0))
+            await client.wait_at(AXES.format('laser'), (0.5, 3, 0.3))
+            await client.wait_at(AXES.format('base_link'), (0.5, 3, 0))
             assert client.upserted()[AXES.format('odom')]['position'] == [0.5, 0, 0]
             # Interleaved at a robot's rates, the last message of each part wins.
             for step in range(1, 21):
@@ -184,7 +166,7 @@ async def test_several_broadcasters_on_tf_make_one_tree(ros_context):
                 if step % 5 == 0:
                     pubs['localization'].publish(tf(edge('map', 'odom', (step / 10, 0, 0))))
                 await asyncio.sleep(0.005)
-            await placed(client, AXES.format('laser'), (2, 5, 0.3))
+            await client.wait_at(AXES.format('laser'), (2, 5, 0.3))
     finally:
         for node in broadcasters.values():
             node.destroy_node()
@@ -201,17 +183,17 @@ async def test_a_reparented_frame_moves_to_its_new_parent(ros_context):
                         edge('base_link', 'camera', (0.5, 0, 0))))
         await rig.publish(Marker, '/visualization_marker',
                           marker(Marker.CUBE, 3, frame='camera', frame_locked=True))
-        await placed(client, AXES.format('camera'), (5.5, 0, 0))
-        await placed(client, MARKERS.format('camera'), (5.5, 0, 0))
+        await client.wait_at(AXES.format('camera'), (5.5, 0, 0))
+        await client.wait_at(MARKERS.format('camera'), (5.5, 0, 0))
         # The camera is handed over to odom (a tool picked up, a sensor re-mounted).
         tree.publish(tf(edge('odom', 'camera', (0, 2, 0), YAW_90)))
-        await placed(client, AXES.format('camera'), (1, 2, 0))
-        drawn = await placed(client, MARKERS.format('camera'), (1, 2, 0))
+        await client.wait_at(AXES.format('camera'), (1, 2, 0))
+        drawn = await client.wait_at(MARKERS.format('camera'), (1, 2, 0))
         assert drawn['rotation'] == pytest.approx([0, 0, math.pi / 2], abs=1e-6)
         # From now on base_link no longer moves it, odom does.
         tree.publish(tf(edge('map', 'base_link', (7, 0, 0))))
-        await placed(client, AXES.format('base_link'), (7, 0, 0))
+        await client.wait_at(AXES.format('base_link'), (7, 0, 0))
         tree.publish(tf(edge('map', 'odom', (0, 0, 1))))
-        await placed(client, MARKERS.format('camera'), (0, 2, 1))
+        await client.wait_at(MARKERS.format('camera'), (0, 2, 1))
         assert client.upserted()[AXES.format('camera')]['position'] == [0, 2, 1]
         assert key('test', 3) in client.upserted()

@@ -16,7 +16,7 @@
 
 import asyncio
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 import aiohttp
 import msgpack
@@ -89,6 +89,26 @@ class WireClient:
                 await asyncio.wait_for(self._changed.wait(), remaining)
             except asyncio.TimeoutError:
                 pass
+
+    async def wait_at(self, key: str, xyz: Sequence[float], timeout: float = 5.0,
+                      tolerance: float = 1e-5) -> dict:
+        """Wait until node ``key`` is at ``xyz`` (its ``position``) and return the node."""
+        want = [float(value) for value in xyz]
+
+        def there(frames: list[dict]) -> Optional[dict]:
+            node = self.upserted().get(key)
+            position = node.get('position') if node else None
+            if position is not None and len(position) == len(want) and all(
+                    abs(have - wanted) <= tolerance for have, wanted in zip(position, want)):
+                return node
+            return None
+
+        try:
+            return await self.wait_for(there, timeout)
+        except TimeoutError:
+            node = self.upserted().get(key)
+            raise AssertionError(f'{key} is not at {want}: '
+                                 f"{node.get('position') if node else 'not drawn'}") from None
 
     async def wait_closed(self, timeout: float = 5.0) -> Optional[int]:
         """Wait for the server to close the connection and return the close code."""
