@@ -87,7 +87,9 @@ class Outbox:
         self.needs_resync = False
         self.coalesced = 0
         self.resyncs = 0
-        self._ready = asyncio.Event()
+        #: The sender waiting for something to send (a bare future: cheaper than an Event,
+        #: and set once per edit for every client)
+        self._waiter: Optional[asyncio.Future] = None
 
     def __len__(self) -> int:
         return len(self._items)
@@ -166,12 +168,18 @@ class Outbox:
         self.pending_bytes = 0
         self.needs_resync = True
         self.resyncs += 1
-        self._ready.set()
+        self._wake()
 
     async def wait(self) -> None:
         """Return once there is something to send."""
-        await self._ready.wait()
-        self._ready.clear()
+        if not self._items and not self.needs_resync:
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+
+    def _wake(self) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def take(self) -> list[bytes]:
         """Everything waiting, as frames: runs of upserts under one parent are merged."""
@@ -196,7 +204,7 @@ class Outbox:
         if self.pending_bytes > self.byte_limit:
             self.request_resync()
         else:
-            self._ready.set()
+            self._wake()
 
 
 def _frames(items: list) -> Iterator[bytes]:
