@@ -26,6 +26,8 @@ wrist's x and when it came (wall clock, the sender's clock on this machine). Pri
 import argparse
 import json
 import os
+import signal
+import threading
 import time
 
 
@@ -51,12 +53,13 @@ def listen(prefix: str, out: str) -> None:
     node.create_timer(0.05, subscribe_new)
     executor = SingleThreadedExecutor()
     executor.add_node(node)
+    # A flag, not KeyboardInterrupt: raised inside rclpy's wait, that one can come out as
+    # another exception, and the process would die without writing what it heard.
+    stopped = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
     print('ready', flush=True)
-    try:
-        while True:
-            executor.spin_once(timeout_sec=0.05)
-    except KeyboardInterrupt:
-        pass
+    while not stopped.is_set():
+        executor.spin_once(timeout_sec=0.05)
     with open(out + '.tmp', 'w') as file:
         json.dump({'arrivals': arrivals, 'topics': sorted(subscriptions)}, file)
     os.replace(out + '.tmp', out)
