@@ -182,11 +182,12 @@ class VuerBridge(Node):
         except (ImportError, AttributeError):
             if kind.message_type not in self._missing_types:
                 self._missing_types.add(kind.message_type)
+                frames = ('; or publish frames on transform_topics or list them in '
+                          'static_frames' if kind.message_type.startswith('tf2_msgs/') else '')
                 self.get_logger().warning(
                     f'{kind.message_type} is not installed here: {topic} is not shown. '
                     'On a PyPI install, build tf2_msgs and map_msgs once with: bash '
-                    'scripts/build_interfaces.sh <venv> (see the README); or publish '
-                    'frames on transform_topics or list them in static_frames.')
+                    f'scripts/build_interfaces.sh <venv> (see the README){frames}.')
             return False
         display = self.host.show(kind, topic)
         qos = kind.qos_for(topic)
