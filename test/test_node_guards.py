@@ -24,6 +24,7 @@ loop has passed the moment it would have happened.
 
 import asyncio
 import math
+import time
 from typing import Any
 
 import numpy as np
@@ -114,6 +115,17 @@ async def test_a_steady_stream_is_spaced_by_the_period_and_ends_on_its_last(hand
     assert min(np.diff(times)) >= PERIOD - EARLY, times
     assert len(times) <= 1 + elapsed * RATE + 1, times
     assert handed.messages == sorted(handed.messages), 'in order'
+
+
+async def test_a_late_flush_hands_on_only_the_newest_message(handed):
+    limit = RateLimit(handed.loop, RATE, handed)
+    limit('a')
+    limit('b')                        # waits for the flush one period later
+    time.sleep(PERIOD + 0.05)         # a busy loop: the flush is due but has not run
+    limit('c')                        # the period is over, yet a flush is due
+    await handed.until('c')
+    await passed(handed.loop, handed.got[-1][0] + PERIOD)
+    assert handed.messages == ['a', 'c'], 'never the older message after the newer one'
 
 
 async def test_after_a_quiet_period_a_message_passes_at_once(handed):

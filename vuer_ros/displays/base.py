@@ -237,7 +237,10 @@ class RateLimit:
 
     def __call__(self, message: Any) -> None:
         now = self._loop.time()
-        if now - self._last >= self._period:
+        # While a flush is due, the newest message waits for it, even when the period is
+        # over (the timer runs late on a busy loop): handled now, it would be followed at
+        # once by the older one the timer holds.
+        if self._timer is None and now - self._last >= self._period:
             self._last = now
             self._handle(message)
             return
