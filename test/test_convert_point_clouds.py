@@ -413,7 +413,7 @@ async def test_with_a_loop_clouds_convert_on_a_worker_and_the_newest_wins():
     for first_x in (1.0, 2.0, 3.0):   # the 2nd and 3rd come while the 1st converts
         display.on_message(rgb_cloud(first_x))
     for _ in range(200):
-        if not display._busy:
+        if not display._worker.busy:
             break
         await asyncio.sleep(0.01)
     xyz, _ = decoded(SimpleNamespace(props=app.scene.get('point_cloud:/points')))

@@ -179,7 +179,7 @@ async def test_poses_keep_flowing_while_million_point_clouds_stream(ros_context)
         poses = [key for key in client.upserted() if key.startswith('pose:/test/pose')]
         assert poses, 'poses were drawn while the clouds streamed'
         display = rig.node.host.displays['/test/cloud']
-        assert not display._busy and display._pending is None
+        assert not display._worker.busy and display._pending is None
 
 
 async def test_auto_topics_find_clouds_and_scans(ros_context):

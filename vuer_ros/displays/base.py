@@ -22,6 +22,7 @@ both into rclpy objects. So a display is tested with plain objects and a Vuer ap
 """
 
 import asyncio
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import AbstractSet, Any, Callable, ClassVar, Mapping, Optional, Protocol
 
@@ -260,3 +261,62 @@ class RateLimit:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+
+class Worker:
+    """
+    Runs one conversion at a time off the loop, then hands back the result.
+
+    The conversions run on ``executor`` (default: the loop's thread pool); numpy releases
+    the GIL, so the loop keeps serving the other topics and the viewers meanwhile.
+
+    ``done`` and ``failed`` run on the loop; ``idle`` is called after each, so the owner
+    starts what waited meanwhile (the newest frame, the map tiles changed since). Without
+    a running loop (a display driven by hand) the work runs at once.
+    """
+
+    def __init__(self, context: DisplayContext, idle: Callable[[], None],
+                 executor: Optional[Executor] = None) -> None:
+        self._context = context
+        self._idle = idle
+        self._executor = executor
+        self.busy = False
+        self._closed = False
+
+    def run(self, work: Callable[[], Any], done: Callable[[Any], None],
+            failed: Optional[Callable[[ValueError], None]] = None) -> None:
+        """
+        Run ``work()`` off the loop; call ``done(result)`` or ``failed(error)`` on it.
+
+        Work that reports its own errors in its result passes no ``failed``.
+        """
+        loop = self._context.loop
+        if loop is None or not loop.is_running():
+            try:
+                done(work())
+            except ValueError as error:
+                if failed is None:
+                    raise
+                failed(error)
+            return
+        self.busy = True
+        future = loop.run_in_executor(self._executor, work)
+        future.add_done_callback(lambda finished: self._finish(finished, done, failed))
+
+    def _finish(self, future: asyncio.Future, done: Callable[[Any], None],
+                failed: Optional[Callable[[ValueError], None]]) -> None:
+        self.busy = False
+        if self._closed or future.cancelled():
+            return
+        error = future.exception()
+        if isinstance(error, ValueError) and failed is not None:
+            failed(error)
+        elif error is not None:
+            raise error
+        else:
+            done(future.result())
+        self._idle()
+
+    def close(self) -> None:
+        """Drop results still coming (at shutdown)."""
+        self._closed = True

@@ -26,14 +26,13 @@ meanwhile replace each other, so a slow conversion skips frames instead of laggi
 ``topic_rates`` caps each topic's rate as for every newest-only display.
 """
 
-import asyncio
 import math
 from typing import Any, Callable, Optional
 
 from vuer_ros.convert.images import (compressed_to_picture, image_to_picture, ImageError,
                                      ImageStyle, Picture)
 from vuer_ros.convert.markers import CAMERA_FOV_DEGREES
-from vuer_ros.displays.base import Display, DisplayContext, Param
+from vuer_ros.displays.base import Display, DisplayContext, Param, Worker
 from vuer_ros.schemas import Element, Image, ImageBackground
 
 PLACEMENTS = ('frame', 'hud', 'background')
@@ -116,54 +115,6 @@ def _pixels(text: str) -> int:
     if not 0 <= value <= 16384:
         raise ValueError('size must be 0..16384 pixels')
     return value
-
-
-class Worker:
-    """
-    Runs one conversion at a time on the loop's thread pool, then hands back the result.
-
-    ``done`` and ``failed`` run on the loop; ``idle`` is called after each, so the owner
-    starts what waited meanwhile (the newest frame, the map tiles changed since). Without
-    a running loop (a display driven by hand) the work runs at once.
-    """
-
-    def __init__(self, context: DisplayContext, idle: Callable[[], None]) -> None:
-        self._context = context
-        self._idle = idle
-        self.busy = False
-        self._closed = False
-
-    def run(self, work: Callable[[], Any], done: Callable[[Any], None],
-            failed: Callable[[ValueError], None]) -> None:
-        """Run ``work()`` off the loop; call ``done(result)`` or ``failed(error)`` on it."""
-        loop = self._context.loop
-        if loop is None or not loop.is_running():
-            try:
-                done(work())
-            except ValueError as error:
-                failed(error)
-            return
-        self.busy = True
-        future = loop.run_in_executor(None, work)
-        future.add_done_callback(lambda finished: self._finish(finished, done, failed))
-
-    def _finish(self, future: asyncio.Future, done: Callable[[Any], None],
-                failed: Callable[[ValueError], None]) -> None:
-        self.busy = False
-        if self._closed or future.cancelled():
-            return
-        error = future.exception()
-        if isinstance(error, ValueError):
-            failed(error)
-        elif error is not None:
-            raise error
-        else:
-            done(future.result())
-        self._idle()
-
-    def close(self) -> None:
-        """Drop results still coming (at shutdown)."""
-        self._closed = True
 
 
 class ImageDisplay(Display):

@@ -30,8 +30,7 @@ import numpy as np
 
 from vuer_ros.convert.maps import (grid_cells, MapError, MapGeometry, SCHEMES, Tile, tile_element,
                                    tile_key, tile_png, tiles, tiles_touched, update_cells)
-from vuer_ros.displays.base import Display, DisplayContext, Param, Qos
-from vuer_ros.displays.images import Worker
+from vuer_ros.displays.base import Display, DisplayContext, Param, Qos, Worker
 from vuer_ros.displays.shapes import alpha_param
 
 MAP_SCHEME = Param('map_color_scheme', 'map', "How occupancy values are coloured: RViz2's "

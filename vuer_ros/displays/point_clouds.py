@@ -38,7 +38,7 @@ from vuer_ros.convert.geometry import parse_color
 from vuer_ros.convert.point_clouds import (cloud_to_element, CloudError, CloudStyle,
                                            COLOR_TRANSFORMERS, DECIMATIONS, Drawn,
                                            scan_to_element, STYLES)
-from vuer_ros.displays.base import Display, DisplayContext, Param
+from vuer_ros.displays.base import Display, DisplayContext, Param, Worker
 from vuer_ros.displays.shapes import alpha_param, color_param
 
 #: Key of the conversion thread in ``DisplayContext.shared``.
@@ -123,28 +123,26 @@ class CloudDisplay(Display):
             size=option('size'), alpha=option('alpha'), max_points=option('max_points'),
             decimation=option('decimation'), voxel_size=option('voxel_size'))
         self.use_fixed_frame = bool(option('use_fixed_frame'))
-        self._busy = False
+        if _WORKER not in context.shared:   # one thread for every cloud topic
+            context.shared[_WORKER] = ThreadPoolExecutor(1, thread_name_prefix='vuer_ros-clouds')
+        self._worker = Worker(context, self._next, executor=context.shared[_WORKER])
         self._pending: Any = None
-        self._closed = False
         self._thinned = False
 
     def on_message(self, message: Any) -> None:
         """Convert the message (on the worker when a loop runs) and draw it."""
-        if self._busy:
+        if self._worker.busy:
             self._pending = message   # newest wins: an older waiting message is dropped
             return
         style = self._style_for(message.header.frame_id)
-        loop = self.context.loop
-        if loop is None or not loop.is_running():
-            self._finish(message, self._convert(message, style))
-            return
-        self._busy = True
-        worker = self.context.shared.get(_WORKER)
-        if worker is None:
-            worker = self.context.shared[_WORKER] = ThreadPoolExecutor(
-                1, thread_name_prefix='vuer_ros-clouds')
-        future = loop.run_in_executor(worker, self._convert, message, style)
-        future.add_done_callback(lambda done: self._done(message, done))
+        self._worker.run(lambda: self._convert(message, style),
+                         lambda result: self._finish(message, result))
+
+    def _next(self) -> None:
+        """Start the message that waited while the last one converted."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.on_message(pending)
 
     def _style_for(self, frame_id: str) -> CloudStyle:
         """Return the style of one message: AxisColor needs its frame's pose in the fixed frame."""
@@ -161,18 +159,8 @@ class CloudDisplay(Display):
             return str(error)
         except (AttributeError, TypeError, ValueError, OverflowError, MemoryError) as error:
             return f'cannot be read ({type(error).__name__}: {error})'
-
-    def _done(self, message: Any, future: Any) -> None:
-        """Draw a finished conversion and start the message that waited meanwhile."""
-        self._busy = False
-        if self._closed or future.cancelled():
-            return
-        error = future.exception()   # one _convert does not expect: said, not raised
-        self._finish(message, future.result() if error is None else
-                     f'conversion failed ({type(error).__name__}: {error})')
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            self.on_message(pending)
+        except Exception as error:   # one the converter does not expect: said, not raised
+            return f'conversion failed ({type(error).__name__}: {error})'
 
     def _finish(self, message: Any, result: Union[Drawn, str]) -> None:
         """Draw ``result`` in the message's frame at its stamp, or warn what is wrong."""
@@ -196,7 +184,7 @@ class CloudDisplay(Display):
 
     def close(self) -> None:
         """Drop the waiting message and stop the worker (at shutdown)."""
-        self._closed = True
+        self._worker.close()
         self._pending = None
         worker = self.context.shared.pop(_WORKER, None)
         if worker is not None:
