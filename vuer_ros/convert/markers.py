@@ -76,6 +76,7 @@ from vuer_ros.convert.transforms import quaternion_norm_ok, quaternion_to_euler
 from vuer_ros.schemas import (
     Billboard, Box, Cylinder, Dae, Element, Glb, group, Obj, Ply, PointCloud, Sphere, Stl,
     Text, TriMesh)
+from vuer_ros.validation import FLOAT32_MAX
 
 # visualization_msgs/Marker type and action values, kept here only.
 ARROW = 0
@@ -121,8 +122,6 @@ CAMERA_FOV_DEGREES = 60.0
 POINT_SIZE_PER_METRE = 1.0 / math.tan(math.radians(CAMERA_FOV_DEGREES) / 2)
 
 _NO_POINTS = np.zeros((0, 3))
-#: The largest magnitude the wire's float32 carries.
-FLOAT32_MAX = float(np.finfo(np.float32).max)
 _CYLINDER_UPRIGHT = [math.pi / 2, 0.0, 0.0]  # three's +Y axis onto the marker's +Z
 
 
