@@ -542,6 +542,7 @@ def convert(args: argparse.Namespace) -> None:
     """Time what the bridge does with one message, stage by stage, in CPU seconds."""
     from rclpy.serialization import deserialize_message
 
+    from vuer_ros.convert import cdr
     import vuer_ros.convert.markers  # noqa: F401 (stage timers patch these modules)
     from vuer_ros.displays.markers import MarkerArrayDisplay, MarkerDisplay
     import vuer_ros.edits  # noqa: F401
@@ -582,7 +583,8 @@ def convert(args: argparse.Namespace) -> None:
             data['bytes'] = source.serialize(args.repeats * 10 + index, how)
         return prepare
     draw = lambda: display.on_raw(data['bytes'])  # noqa: E731
-    decode = _cpu_times(args.repeats, change('last'), lambda: display.decode(data['bytes']))
+    decoder = cdr.decode_marker_array if args.kind == 'markers' else cdr.decode_marker
+    decode = _cpu_times(args.repeats, change('last'), lambda: decoder(data['bytes']))
     cpu = _cpu_times(args.repeats, change('last'), draw)
     wall = _cpu_times(args.repeats, change('last'), draw, clock=time.perf_counter)
     unchanged = _cpu_times(args.repeats, change('none'), draw)

@@ -278,9 +278,7 @@ class MarkerDisplay(Display):
         is stricter than rclpy, which reads invalid UTF-8, for one): the node then
         deserializes them with rclpy and calls :meth:`on_message`.
         """
-        self.on_message(self.decode(data))
-
-    decode = staticmethod(cdr.decode_marker)
+        self.on_message(cdr.decode_marker(data))
 
     def on_message(self, message: Any) -> None:
         """Add, modify or delete one marker."""
@@ -290,12 +288,6 @@ class MarkerDisplay(Display):
     def close(self) -> None:
         """Stop the expiry timer."""
         self.markers.close()
-
-
-class DecodedArray(NamedTuple):
-    """A MarkerArray decoded from its bytes: what the display reads of the message."""
-
-    markers: list
 
 
 class _LastArray(NamedTuple):
@@ -362,8 +354,6 @@ class MarkerArrayDisplay(MarkerDisplay):
     qos = Qos('reliable as RViz2, but a history of marker_array_backlog arrays: each '
               'waiting array costs a whole deserialization, so a backlog only adds lag',
               depth=BACKLOG.name)
-
-    decode = staticmethod(lambda data: DecodedArray(cdr.decode_marker_array(data)))
 
     def __init__(self, topic: str, context: DisplayContext) -> None:
         super().__init__(topic, context)
