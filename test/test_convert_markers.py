@@ -518,6 +518,21 @@ def test_geometry_beyond_float16_range_is_rejected():
         convert(marker(M.POINTS, points=[(0, 0, 0), (200_000, 0, 0)]))
 
 
+@pytest.mark.parametrize('kind, fields, problem', [
+    (M.POINTS, {'scale': (3e38, 0, 0), 'points': [(0, 0, 0)]}, 'wider than float32'),
+    (M.ARROW, {'points': [(-3e38, 0, 0), (3e38, 0, 0)]}, 'further apart than float32'),
+    (M.ARROW_STRIP, {'points': [(0, 0, 0), (-3e38, 0, 0), (3e38, 0, 0)]},
+     'further apart than float32'),
+    (M.TRIANGLE_LIST, {'scale': (1e10, 1, 1), 'points': [(1e30, 0, 0)] * 3},
+     'further away than float32'),
+], ids=['points_size', 'arrow', 'arrow_strip', 'triangles'])
+def test_finite_input_whose_geometry_leaves_float32_is_refused(kind, fields, problem):
+    """Scale times points, or the span between points, can overflow the wire's float32."""
+    with pytest.raises(MarkerError, match=problem) as caught:
+        convert(marker(kind, **fields))
+    assert caught.value.hide, 'the input was valid; what it asks for cannot be drawn'
+
+
 def test_text_characters_the_font_cannot_draw_become_question_marks():
     msg = marker(M.TEXT_VIEW_FACING, text='ok 机器人\nline', scale=(1, 1, 0.2))
     node = marker_to_element(msg, 'k', mesh_url=mesh_url, font_url='/f.ttf',

@@ -27,6 +27,7 @@ import numpy as np
 
 from vuer_ros.convert.transforms import quaternion_from_to, quaternion_to_euler
 from vuer_ros.schemas import Cone, Cylinder, Line
+from vuer_ros.validation import FLOAT32_MAX
 
 #: Round-shape resolution: RViz's cylinder and sphere meshes look this smooth.
 SEGMENTS = 24
@@ -162,7 +163,8 @@ def centered(vertices: np.ndarray) -> tuple[np.ndarray, list[float]]:
 
     The client decodes vertices as float16, whose step grows with the magnitude, so the
     offset goes into the element's ``position`` (float64 on the wire) and only the spread
-    around it into the vertices. Raises ValueError when the spread is beyond float16.
+    around it into the vertices. Raises ValueError when the spread is beyond float16, or
+    the centre beyond the float32 the wire carries (scaled vertices can overflow it).
     """
     if not len(vertices):
         return vertices.astype(np.float32), [0.0, 0.0, 0.0]
@@ -171,6 +173,8 @@ def centered(vertices: np.ndarray) -> tuple[np.ndarray, list[float]]:
     if not np.abs(local).max() <= FLOAT16_MAX:   # NaN too (inf - inf)
         raise ValueError(f'spans more than {2 * FLOAT16_MAX:.0f} m, beyond the float16 '
                          'vertices the client decodes')
+    if not np.abs(center).max() <= FLOAT32_MAX:
+        raise ValueError('lies further away than float32 holds')
     return local, center.tolist()
 
 

@@ -22,8 +22,9 @@ only, so real messages and plain objects both work, and nothing here imports ROS
 
 Rejections raise MarkerError. Like RViz, NaN or infinity anywhere rejects the message and
 leaves an earlier marker with the same (ns, id) as it was (``error.hide`` is False); so do
-numbers beyond float32, which the Vuer wire cannot carry, so every element built here is
-sendable as it is and the server does not check it again. The
+numbers beyond float32, which the Vuer wire cannot carry. Geometry derived from finite
+input that leaves float32 (scale times points, points far apart) is refused too, so every
+element built here is sendable as it is and the server does not check it again. The
 other errors make RViz hide that marker (``error.hide`` is True). Problems RViz only warns
 about (a zero scale, full transparency, an unnormalised quaternion...) do not stop the
 marker: it is drawn as RViz draws it (flat, invisible, normalised) and
@@ -273,7 +274,8 @@ def _arrow(item: _Input) -> list:
     if count == 1:
         raise item.fail('only one point given; a point-to-point arrow needs two')
     if count == 2:
-        return geometry.point_arrow(item.key, item.points[0], item.points[1], sx, sy, sz, mat)
+        return _placed_within_float32(item, geometry.point_arrow(
+            item.key, item.points[0], item.points[1], sx, sy, sz, mat))
     return geometry.pose_arrow(item.key, sx, sy, sz, mat)
 
 
@@ -287,6 +289,19 @@ def _arrow_strip(item: _Input) -> list:
     for index in range(len(points) - 1):
         children += geometry.point_arrow(f'{item.key}/{index}', points[index],
                                          points[index + 1], sx, sy, sz, mat)
+    return _placed_within_float32(item, children)
+
+
+def _placed_within_float32(item: _Input, children: list) -> list:
+    """
+    Return arrows between points, unless their placement left float32.
+
+    Points on opposite edges of float32 are further apart than float32 holds, so the
+    shaft's length (and the positions reached through it) can overflow the wire.
+    """
+    for child in children:
+        if not _sendable((*child.props['position'], *child.props['scale'])):
+            raise item.fail('its points are further apart than float32 holds')
     return children
 
 
@@ -394,9 +409,12 @@ def _points(item: _Input) -> list:
     if opacity <= 0.0:
         return []  # fully transparent in RViz; the client's points cannot be translucent
     local, center = _centered(item, item.points)
+    size = float(item.scale[0]) * POINT_SIZE_PER_METRE
+    if not _sendable((size,)):
+        raise item.fail(f'scale.x {item.scale[0]:g} makes points wider than float32 holds')
     # three.js points are squares: scale.x wide; RViz's separate height (scale.y) is lost.
     return [PointCloud(key=f'{item.key}/points', vertices=local, position=center,
-                       size=float(item.scale[0]) * POINT_SIZE_PER_METRE, **color_props)]
+                       size=size, **color_props)]
 
 
 def _text(item: _Input) -> list:
