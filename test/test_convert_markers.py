@@ -520,12 +520,13 @@ def test_geometry_beyond_float16_range_is_rejected():
 
 @pytest.mark.parametrize('kind, fields, problem', [
     (M.POINTS, {'scale': (3e38, 0, 0), 'points': [(0, 0, 0)]}, 'wider than float32'),
-    (M.ARROW, {'points': [(-3e38, 0, 0), (3e38, 0, 0)]}, 'further apart than float32'),
+    (M.ARROW, {'points': [(-3e38, 0, 0), (3e38, 0, 0)]}, 'longer, wider or further'),
+    (M.ARROW, {'scale': (1, 1, 2e38)}, 'longer, wider or further'),
     (M.ARROW_STRIP, {'points': [(0, 0, 0), (-3e38, 0, 0), (3e38, 0, 0)]},
-     'further apart than float32'),
+     'longer, wider or further'),
     (M.TRIANGLE_LIST, {'scale': (1e10, 1, 1), 'points': [(1e30, 0, 0)] * 3},
      'further away than float32'),
-], ids=['points_size', 'arrow', 'arrow_strip', 'triangles'])
+], ids=['points_size', 'arrow_points', 'arrow_head', 'arrow_strip', 'triangles'])
 def test_finite_input_whose_geometry_leaves_float32_is_refused(kind, fields, problem):
     """Scale times points, or the span between points, can overflow the wire's float32."""
     with pytest.raises(MarkerError, match=problem) as caught:

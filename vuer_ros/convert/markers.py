@@ -274,9 +274,10 @@ def _arrow(item: _Input) -> list:
     if count == 1:
         raise item.fail('only one point given; a point-to-point arrow needs two')
     if count == 2:
-        return _placed_within_float32(item, geometry.point_arrow(
-            item.key, item.points[0], item.points[1], sx, sy, sz, mat))
-    return geometry.pose_arrow(item.key, sx, sy, sz, mat)
+        arrow = geometry.point_arrow(item.key, item.points[0], item.points[1], sx, sy, sz, mat)
+    else:
+        arrow = geometry.pose_arrow(item.key, sx, sy, sz, mat)
+    return _arrows_within_float32(item, arrow)
 
 
 def _arrow_strip(item: _Input) -> list:
@@ -289,19 +290,19 @@ def _arrow_strip(item: _Input) -> list:
     for index in range(len(points) - 1):
         children += geometry.point_arrow(f'{item.key}/{index}', points[index],
                                          points[index + 1], sx, sy, sz, mat)
-    return _placed_within_float32(item, children)
+    return _arrows_within_float32(item, children)
 
 
-def _placed_within_float32(item: _Input, children: list) -> list:
+def _arrows_within_float32(item: _Input, children: list) -> list:
     """
-    Return arrows between points, unless their placement left float32.
+    Return the arrows' shafts and heads, unless their size or placement left float32.
 
-    Points on opposite edges of float32 are further apart than float32 holds, so the
-    shaft's length (and the positions reached through it) can overflow the wire.
+    The head is twice the shaft's width, and points on opposite edges of float32 are
+    further apart than float32 holds, so finite input can still overflow the wire.
     """
     for child in children:
         if not _sendable((*child.props['position'], *child.props['scale'])):
-            raise item.fail('its points are further apart than float32 holds')
+            raise item.fail('its arrow is longer, wider or further away than float32 holds')
     return children
 
 
