@@ -21,6 +21,10 @@ Each session gets a random domain and discovery stays on this machine, so test r
 parallel, or next to a live robot, do not see each other. Set ``VUER_ROS_TEST_DOMAIN_ID``
 to choose the domain instead (for instance to watch a test with ``ros2 topic echo``).
 Subprocesses started by tests inherit both variables.
+
+The property tests (hypothesis) draw the same examples on every run, so a pass or a
+failure repeats; ``--hypothesis-profile=explore`` draws new ones each run, to look for
+inputs the fixed draw misses.
 """
 
 import os
@@ -28,7 +32,12 @@ import random
 from types import ModuleType
 from typing import AsyncIterator, Iterator, List
 
+from hypothesis import settings
 import pytest
+
+settings.register_profile('repeatable', derandomize=True)
+settings.register_profile('explore', derandomize=False)
+settings.load_profile('repeatable')
 
 _domain_id = int(os.environ.get('VUER_ROS_TEST_DOMAIN_ID') or random.randint(1, 101))
 if not 0 <= _domain_id <= 232:
