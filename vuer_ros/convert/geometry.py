@@ -159,22 +159,30 @@ def line(key: str, points: np.ndarray, width: float, rgba: Sequence[float],
 
 def centered(vertices: np.ndarray) -> tuple[np.ndarray, list[float]]:
     """
-    Vertices shifted to their bounding-box centre, and that centre.
+    Vertices as float16 around their bounding-box centre, and that centre.
 
     The client decodes vertices as float16, whose step grows with the magnitude, so the
     offset goes into the element's ``position`` (float64 on the wire) and only the spread
     around it into the vertices. Raises ValueError when the spread is beyond float16, or
     the centre beyond the float32 the wire carries (scaled vertices can overflow it).
+    Column by column: numpy's min over axis 0 of an N x 3 array is 30 times slower.
     """
     if not len(vertices):
-        return vertices.astype(np.float32), [0.0, 0.0, 0.0]
-    center = (vertices.min(axis=0) + vertices.max(axis=0)) / 2.0
-    local = (vertices - center).astype(np.float32)
-    if not np.abs(local).max() <= FLOAT16_MAX:   # NaN too (inf - inf)
+        return np.zeros((0, 3), dtype=np.float16), [0.0, 0.0, 0.0]
+    if vertices.dtype.kind != 'f':
+        vertices = vertices.astype(np.float64)
+    low = np.array([vertices[:, axis].min() for axis in range(3)], dtype=np.float64)
+    high = np.array([vertices[:, axis].max() for axis in range(3)], dtype=np.float64)
+    center = (low + high) / 2.0
+    if not (high - center).max() <= FLOAT16_MAX:   # NaN too (inf - inf)
         raise ValueError(f'spans more than {2 * FLOAT16_MAX:.0f} m, beyond the float16 '
                          'vertices the client decodes')
     if not np.abs(center).max() <= FLOAT32_MAX:
         raise ValueError('lies further away than float32 holds')
+    local = np.empty(vertices.shape, dtype=np.float16)
+    for axis in range(3):
+        np.subtract(vertices[:, axis], vertices.dtype.type(center[axis]), out=local[:, axis],
+                    casting='unsafe')
     return local, center.tolist()
 
 

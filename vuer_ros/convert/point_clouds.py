@@ -413,22 +413,11 @@ def points_to_element(count: int, points: Points, key: str, style: CloudStyle) -
 
 
 def _centered(xyz: np.ndarray) -> tuple[np.ndarray, list[float]]:
-    """
-    float16 vertices around the bounding-box centre, and the centre (geometry.centered).
-
-    Column by column: numpy's min over axis 0 of an N x 3 array is 30 times slower.
-    """
-    low = np.array([xyz[:, axis].min() for axis in range(3)], dtype=np.float64)
-    high = np.array([xyz[:, axis].max() for axis in range(3)], dtype=np.float64)
-    center = (low + high) / 2.0
-    if (high - center).max() > geometry.FLOAT16_MAX:
-        raise CloudError(f'spans more than {2 * geometry.FLOAT16_MAX:.0f} m, beyond the '
-                         'float16 vertices the client decodes')
-    local = np.empty(xyz.shape, dtype=np.float16)
-    for axis in range(3):
-        np.subtract(xyz[:, axis], xyz.dtype.type(center[axis]), out=local[:, axis],
-                    casting='unsafe')
-    return local, center.tolist()
+    """float16 vertices around the bounding-box centre, and the centre (geometry.centered)."""
+    try:
+        return geometry.centered(xyz)
+    except ValueError as error:
+        raise CloudError(str(error)) from None
 
 
 def _pick(values: Optional[np.ndarray], index: np.ndarray) -> Optional[np.ndarray]:
