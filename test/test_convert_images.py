@@ -287,3 +287,21 @@ async def test_a_camera_s_raw_and_compressed_topics_are_one_picture_the_compress
     raw_display.on_message(raw('rgb8', RGB))      # not even converted: the JPEG shows
     await asyncio.sleep(0.2)
     assert app.scene.get('image:/camera/image_raw')['src'] == JPEG and not warnings
+
+
+def test_text_picture_draws_outlined_white_lines_sized_to_the_text():
+    """The head-up status: one PNG whose size follows the text, readable on any background."""
+    from vuer_ros import client_assets
+    font = str(client_assets.static_dir() / client_assets.DEFAULT_FONT)
+    short = images.text_picture('teleop OFF', font)
+    long = images.text_picture('teleop OFF: inputs not published', font)
+    lines = images.text_picture('teleop OFF\nno input\nhands 90/s', font)
+    assert short.codec == 'png' and short.data.startswith(images.PNG_SIGNATURE)
+    assert long.width > 2 * short.width and long.height == short.height
+    assert lines.height - short.height >= 2 * 28, 'two more lines of 28 pixels'
+    pixels = np.asarray(PilImage.open(io.BytesIO(short.data)))
+    assert pixels.shape == (short.height, short.width, 4)
+    white = (pixels[..., :3] == 255).all(axis=-1) & (pixels[..., 3] == 255)
+    outline = (pixels[..., :3] == 0).all(axis=-1) & (pixels[..., 3] == 255)
+    assert white.sum() > 100 and outline.sum() > 100, 'letters, and their black outline'
+    assert 0 < pixels[0, 0, 3] < 255, 'a translucent panel around them'

@@ -28,9 +28,10 @@ that hold no depth (0, NaN, inf) black. No rclpy import: messages are read by at
 """
 
 from dataclasses import dataclass
+import functools
 import io
 import struct
-from typing import Optional
+from typing import Any, Optional
 import zlib
 
 import numpy as np
@@ -267,6 +268,38 @@ def encode(pixels: np.ndarray, style: ImageStyle = ImageStyle()) -> Picture:
             out, 'JPEG', quality=style.jpeg_quality)
         return Picture(out.getvalue(), 'jpeg', width, height)
     return Picture(png_bytes(pixels), 'png', width, height)
+
+
+@functools.lru_cache(maxsize=4)
+def _font(path: str, pixels: int) -> Any:
+    """Load a TrueType font once: it takes 100 ms, drawing with it a few."""
+    from PIL import ImageFont
+
+    return ImageFont.truetype(path, pixels)
+
+
+def text_picture(text: str, font_path: str, line_pixels: int = 28) -> Picture:
+    """
+    Draw lines of text as a PNG: white letters outlined in black on a translucent panel.
+
+    For head-up panels: the client can keep a picture in front of the camera or headset,
+    but not a text element, and the outline keeps it readable on any background.
+    """
+    from PIL import ImageDraw
+
+    font = _font(font_path, line_pixels)
+    stroke, pad = max(1, line_pixels // 12), line_pixels // 2
+    measure = ImageDraw.Draw(PilImage.new('L', (1, 1)))
+    left, top, right, bottom = measure.multiline_textbbox((0, 0), text, font=font,
+                                                          stroke_width=stroke)
+    size = (right - left + 2 * pad, bottom - top + 2 * pad)
+    panel = PilImage.new('RGBA', size, (0, 0, 0, 110))
+    ImageDraw.Draw(panel).multiline_text((pad - left, pad - top), text, font=font,
+                                         fill=(255, 255, 255, 255), stroke_width=stroke,
+                                         stroke_fill=(0, 0, 0, 255))
+    out = io.BytesIO()
+    panel.save(out, 'PNG', compress_level=1)
+    return Picture(out.getvalue(), 'png', size[0], size[1])
 
 
 def image_to_picture(msg: object, style: ImageStyle = ImageStyle()) -> Picture:

@@ -211,17 +211,28 @@ class ImageDisplay(Display):
             return ImageBackground(key=self.key, src=picture.data,
                                    distanceToCamera=BACKGROUND_DISTANCE, interpolate=True,
                                    material={'depthWrite': False})
-        view = 2.0 * HUD_DISTANCE * math.tan(math.radians(CAMERA_FOV_DEGREES) / 2.0)
-        height = view * self.context.options[IMAGE_HUD_SIZE.name]
-        bottom = -view / 2.0 + height / 2.0 + view * HUD_MARGIN
-        return ImageBackground(key=self.key, src=picture.data, distanceToCamera=HUD_DISTANCE,
-                               height=height, aspect=picture.aspect, position=[0.0, bottom, 0.0],
-                               interpolate=True,
-                               material={'depthTest': False, 'depthWrite': False})
+        return head_up_panel(self.key, picture, self.context.options[IMAGE_HUD_SIZE.name],
+                             at_top=False)
 
     def close(self) -> None:
         """Drop a conversion still running."""
         self._worker.close()
+
+
+def head_up_panel(key: str, picture: Picture, size: float, at_top: bool) -> ImageBackground:
+    """
+    Return a picture kept in front of the camera or headset, at the top or bottom of view.
+
+    ``size`` is its height as a fraction of the view's. It is drawn over everything (no
+    depth test) and writes no depth.
+    """
+    view = 2.0 * HUD_DISTANCE * math.tan(math.radians(CAMERA_FOV_DEGREES) / 2.0)
+    height = view * size
+    edge = view / 2.0 - height / 2.0 - view * HUD_MARGIN
+    return ImageBackground(key=key, src=picture.data, distanceToCamera=HUD_DISTANCE,
+                           height=height, aspect=picture.aspect,
+                           position=[0.0, edge if at_top else -edge, 0.0], interpolate=True,
+                           material={'depthTest': False, 'depthWrite': False})
 
 
 class CompressedImageDisplay(ImageDisplay):

@@ -54,8 +54,10 @@ from vuer_ros import client_assets, wire
 from vuer_ros.convert import teleop as convert
 from vuer_ros.convert.frames import ROOT_KEY
 from vuer_ros.convert.geometry import material, pose_arrow
+from vuer_ros.convert.images import text_picture
 from vuer_ros.displays.base import RateLimit
-from vuer_ros.schemas import Billboard, Movable, Sphere, Text
+from vuer_ros.displays.images import head_up_panel
+from vuer_ros.schemas import Movable, Sphere
 from vuer_ros.server import Vuer, VuerSession
 from vuer_ros.settings import Settings
 
@@ -65,9 +67,10 @@ WATCH_PERIOD = 0.05
 HUD_PERIOD = 1.0
 #: Seconds a tool handle must rest before its pose is published (XR sends no drag end).
 TOOL_SETTLE = 0.3
-#: Where the head-up status floats, in the viewer's Y-up world: eye height, ahead of the
-#: XR origin (a headset starts there looking along -Z); the desktop camera sees it too.
-HUD_POSITION = [0.0, 1.6, -1.2]
+#: Scene key of a session's head-up status.
+STATUS_KEY = 'teleop-status'
+#: Height of the head-up status at the top of the view, as a fraction of the view's.
+HUD_SIZE = 0.12
 #: Size of a tool's drag gizmo: the client's PivotControls get a tenth of it, in metres.
 TOOL_GIZMO_SCALE = 5.0
 #: Tool handles: key -> (parameter of its topic, colour, start position in the fixed frame).
@@ -452,16 +455,24 @@ class Teleop:
         return f'vuer_ros: connected ({session.id})\n{state}\n{rates or "no input"}'
 
     async def _show_status(self) -> None:
-        """Every HUD_PERIOD, float each session's status in its own view."""
-        # White with a black outline: readable on the client's dark and light themes.
-        props = {'fontSize': 0.05, 'color': '#ffffff', 'outlineWidth': 0.004,
-                 'outlineColor': '#000000', 'anchorX': 'center', 'anchorY': 'middle',
-                 'font': client_assets.default_font_url()}
-        charset = client_assets.font_charset()
+        """
+        Every HUD_PERIOD, show each session its status at the top of its view.
+
+        A picture, because the client keeps only pictures in front of the camera or
+        headset; drawn on a worker thread (a few ms each) and sent only when it changed.
+        """
+        font = str(client_assets.static_dir() / client_assets.DEFAULT_FONT)
+        shown: dict[VuerSession, str] = {}
         while True:
             await asyncio.sleep(HUD_PERIOD)
-            for session in list(self.app.sessions):
-                text = ''.join(c if c == '\n' or ord(c) in charset else '?'
-                               for c in self.status(session, HUD_PERIOD))
-                session.upsert @ Billboard(Text(text, key='teleop-status/text', **props),
-                                           key='teleop-status', position=HUD_POSITION)
+            sessions = list(self.app.sessions)
+            for session in list(shown):
+                if session not in sessions:
+                    del shown[session]
+            for session in sessions:
+                text = self.status(session, HUD_PERIOD)
+                if shown.get(session) == text:
+                    continue
+                picture = await asyncio.to_thread(text_picture, text, font)
+                shown[session] = text
+                session.upsert @ head_up_panel(STATUS_KEY, picture, HUD_SIZE, at_top=True)
