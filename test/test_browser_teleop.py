@@ -131,7 +131,7 @@ async def test_dragging_the_goal_handle_publishes_one_goal(ros_context):
 
 
 async def test_head_up_status_shows_at_the_top_of_the_view_wherever_it_looks(ros_context):
-    async with teleop_bridge(ros_context, teleop=False) as rig:
+    async with teleop_bridge(ros_context) as rig:
         async with open_client(rig.app.port) as client:
             await client.wait_for_keys({'teleop-status'}, timeout=10)
             panel = await client.node('teleop-status')
@@ -149,7 +149,8 @@ async def test_head_up_status_shows_at_the_top_of_the_view_wherever_it_looks(ros
                 assert black.bbox[2] - black.bbox[0] > 200, 'three lines of text, not a dot'
                 assert black.contains(white.centroid, margin=5)
                 seen.append(white.bbox)
-            assert seen[1] == pytest.approx(seen[0], abs=3)
+            # The rates line may change between the two looks: compare where it starts.
+            assert seen[1][1] == pytest.approx(seen[0][1], abs=3)
             await client.screenshot(ARTIFACTS / 'teleop_status.png')
 
 

@@ -37,6 +37,8 @@ from sensor_msgs.msg import Joy, JoyFeedback, JoyFeedbackArray  # noqa: E402
 from test_bridge_node import running_bridge  # noqa: E402
 
 from vuer_ros.convert import teleop as convert  # noqa: E402
+from vuer_ros.convert.images import PNG_SIGNATURE  # noqa: E402
+from vuer_ros.ros.teleop import HUD_PERIOD, STATUS_KEY  # noqa: E402
 
 pytestmark = pytest.mark.ros
 
@@ -236,6 +238,26 @@ async def test_teleop_off_publishes_nothing(ros_context):
         assert not rig.node.teleop.own_topics(), 'not even a publisher'
         assert 'teleop OFF' in rig.node.teleop.status(client_session(rig), 1.0)
         assert 'tool:goal_pose' not in client.upserted(), 'no tool handles'
+
+
+async def test_with_teleop_off_only_a_headset_is_shown_the_status(ros_context):
+    """A desktop viewer with teleop off sees the scene alone; a headset learns why."""
+    async with teleop_bridge(ros_context, teleop=False) as rig:
+        desktop, headset = await rig.client(), await rig.client()
+        await desktop.send('CAMERA_MOVE', camera_event((1.0, 2.0, 3.0), (0, 0, 0, 1)))
+        await headset.send('HEAD_MOVE', {'matrix': [1.0, 0, 0, 0, 0, 1.0, 0, 0, 0, 0, 1.0,
+                                                    0, 0, 1.6, 0, 1.0]})
+        panel = await headset.wait_for(lambda _: headset.upserted().get(STATUS_KEY),
+                                       timeout=5.0)
+        assert panel['tag'] == 'ImageBackground' and panel['src'][:8] == PNG_SIGNATURE
+        await asyncio.sleep(2 * HUD_PERIOD)   # two more rounds of status updates
+        assert STATUS_KEY not in desktop.upserted()
+
+
+async def test_with_teleop_on_every_session_is_shown_the_status(ros_context):
+    async with teleop_bridge(ros_context) as rig:
+        client = await rig.client()
+        await client.wait_for(lambda _: client.upserted().get(STATUS_KEY), timeout=5.0)
 
 
 def client_session(rig):

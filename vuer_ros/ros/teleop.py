@@ -67,6 +67,8 @@ WATCH_PERIOD = 0.05
 HUD_PERIOD = 1.0
 #: Seconds a tool handle must rest before its pose is published (XR sends no drag end).
 TOOL_SETTLE = 0.3
+#: Events only a headset sends: its session is shown the status even with teleop off.
+XR_EVENTS = frozenset({'HEAD_MOVE', 'HAND_MOVE', 'CONTROLLER_MOVE'})
 #: Scene key of a session's head-up status.
 STATUS_KEY = 'teleop-status'
 #: Height of the head-up status at the top of the view, as a fraction of the view's.
@@ -114,6 +116,7 @@ class _SessionInput:
     streams: dict[str, _Stream] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     refused: int = 0
+    in_xr: bool = False   # it sent a headset's head, hands or controllers
 
 
 class Teleop:
@@ -221,6 +224,7 @@ class Teleop:
     def _accepts(self, session: VuerSession, etype: str) -> bool:
         """Tell whether ``session``'s input may be published now (teleop on, operating)."""
         inputs = self._inputs.setdefault(session, _SessionInput())
+        inputs.in_xr = inputs.in_xr or etype in XR_EVENTS
         if not self.enabled:
             # Every viewer streams its camera, so with teleop off (the default) this is
             # normal: said once per session, at info level.
@@ -458,7 +462,9 @@ class Teleop:
         """
         Every HUD_PERIOD, show each session its status at the top of its view.
 
-        A picture, because the client keeps only pictures in front of the camera or
+        Only where it matters: every session when teleop is on, else headsets (to say
+        why nothing moves); a desktop viewer with teleop off sees the scene alone. A
+        picture, because the client keeps only pictures in front of the camera or
         headset; drawn on a worker thread (a few ms each) and sent only when it changed.
         """
         font = str(client_assets.static_dir() / client_assets.DEFAULT_FONT)
@@ -470,6 +476,9 @@ class Teleop:
                 if session not in sessions:
                     del shown[session]
             for session in sessions:
+                inputs = self._inputs.get(session)
+                if not (self.enabled or inputs is not None and inputs.in_xr):
+                    continue
                 text = self.status(session, HUD_PERIOD)
                 if shown.get(session) == text:
                     continue
