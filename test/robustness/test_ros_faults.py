@@ -28,6 +28,7 @@ import contextlib
 from dataclasses import dataclass
 import itertools
 import signal
+import threading
 import time
 from typing import Any, Callable, Iterator
 
@@ -160,6 +161,33 @@ def stop(process: Any) -> str:
     return process.stderr.read()
 
 
+class LogWatch:
+    """Read a bridge process's log as it comes, to wait for a line before stopping it."""
+
+    def __init__(self, process: Any) -> None:
+        self.process = process
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stderr:
+            self.lines.append(line)
+
+    def wait_for(self, text: str, timeout: float) -> None:
+        """Return once a line holds ``text`` (any case), or after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not any(
+                text in line.lower() for line in list(self.lines)):
+            time.sleep(0.05)
+
+    def stop(self) -> str:
+        """Stop the process with Ctrl-C and return all it logged."""
+        stop(self.process)   # what it writes while stopping goes to the reader, too
+        self._reader.join(timeout=10)
+        return ''.join(self.lines)
+
+
 @pytest.fixture(scope='module')
 def mismatch_run() -> MismatchRun:
     """
@@ -171,11 +199,15 @@ def mismatch_run() -> MismatchRun:
         latched.publish(latched_marker())
         process, port = start_bridge('main', '-p', 'pose_topics:=[/test/pose]',
                                      '-p', 'max_rate:=0.0')
+        log = LogWatch(process)
         try:
             shown = asyncio.run(watch_mismatches(port))
+            # The bridge warns once the ROS graph lists the latched publisher: measured
+            # 0 to over 3 s after start on Jazzy (discovery), so wait for it, bounded.
+            log.wait_for('transient local', timeout=15.0)
         finally:
-            log = stop(process)
-    return MismatchRun(log=log, **shown)
+            text = log.stop()
+    return MismatchRun(log=text, **shown)
 
 
 def test_the_bridge_recovers_when_a_publisher_comes_back_with_matching_qos(mismatch_run):
