@@ -138,7 +138,9 @@ class DemoPublisher(Node):
         super().__init__('vuer_demo_publisher')
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self._transforms = self.create_publisher(TransformStamped, '/demo/transforms', 50)
-        self._goal = self.create_publisher(PoseStamped, '/demo/goal', latched)
+        # Volatile, as nav2's /goal_pose: a latched one makes the bridge warn, rightly,
+        # that what came before it started is not shown (the goal is re-sent at 20 Hz).
+        self._goal = self.create_publisher(PoseStamped, '/demo/goal', 10)
         self._particles = self.create_publisher(PoseArray, '/demo/particles', 10)
         self._odom = self.create_publisher(Odometry, '/demo/odom', 10)
         self._path = self.create_publisher(Path, '/demo/path', 10)
