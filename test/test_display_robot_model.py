@@ -189,6 +189,9 @@ def test_a_bad_description_keeps_the_model_and_a_new_one_replaces_it(ament_prefi
     scene.describe(ARM[:start] + ARM[end:])
     assert '/robot_description:tool/visual:0' not in scene.app.scene
     assert '/robot_description:hand/visual:0' in scene.app.scene
+    # Nor does an empty group stay for the dropped link in the scene tree.
+    groups = {key for key in scene.app.scene.keys() if key.startswith('/robot_description@')}
+    assert '/robot_description@tool' not in groups and '/robot_description@hand' in groups
     hand = scene.host.context.shared['robot models'].robots['/robot_description']
     assert hand.kinematics.positions == {'wrist': 0.5}
 

@@ -429,6 +429,29 @@ def test_delete_and_deleteall(app, scene):
     assert parents(app) == before   # DELETE of an unknown (ns, id): nothing to do
 
 
+def test_a_frame_group_left_empty_leaves_the_scene_and_comes_back_when_needed(app, scene):
+    """A deleted namespace, a moved marker: no empty group stays behind to be moved by TF."""
+    connect_base_link(scene)
+    odom_group = f'{TOPIC}@odom'
+    scene.on_marker(TOPIC, marker(mk.CUBE, ns='a', frame_id='odom', frame_locked=True), 0.0)
+    scene.on_marker(TOPIC, marker(mk.CUBE, ns='b', frame_id='odom', frame_locked=True), 0.0)
+    scene.on_marker(TOPIC, marker(mk.CUBE, ns='a', action=mk.DELETE), 0.0)
+    assert parents(app)[marker_key('b')] == odom_group, 'one marker left: the group stays'
+    # Moving the last one to another frame empties the odom group: it goes.
+    scene.on_marker(TOPIC, marker(mk.CUBE, ns='b', frame_id='base_link', frame_locked=True),
+                    0.0)
+    assert odom_group not in app.scene
+    assert parents(app)[marker_key('b')] == f'{TOPIC}@base_link'
+    # A frame move sends nothing for it, and a new marker in odom brings it back.
+    scene.on_transform('map', 'odom', (1, 0, 0), (0, 0, 0, 1))
+    assert odom_group not in app.scene
+    scene.on_marker(TOPIC, marker(mk.CUBE, ns='c', frame_id='odom', frame_locked=True), 0.0)
+    assert parents(app)[marker_key('c')] == odom_group
+    assert position(app, marker_key('c')) == pytest.approx([1, 0, 0])
+    scene.on_marker(TOPIC, marker(mk.CUBE, ns='', action=mk.DELETEALL), 0.0)
+    assert not [key for key in app.scene.keys() if key.startswith(f'{TOPIC}@')]
+
+
 @pytest.mark.parametrize('as_real', [False, True])
 def test_marker_and_marker_array_topics_share_one_id_space(app, scene, as_real):
     def array(*markers):

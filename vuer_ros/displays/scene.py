@@ -161,6 +161,8 @@ class RosScene:
         self._on_screen: dict[str, str] = {}          # element key -> frame group key
         self._groups: set[str] = set()                # topic groups in the scene
         self._frame_groups: dict[str, dict[str, Transform]] = {}  # frame -> key -> pose
+        self._held: dict[str, int] = {}               # frame group key -> elements on screen
+        self._frame_group_frames: dict[str, str] = {}  # frame group key -> its frame
         #: Child frames TF publishers sent (not the robot model's forward kinematics).
         self.published_frames: set[str] = set()
 
@@ -270,6 +272,9 @@ class RosScene:
         for element_key, group_key in list(self._on_screen.items()):
             if group_key in gone:
                 del self._on_screen[element_key]
+        for key in keys:
+            self._held.pop(key, None)
+            self._frame_group_frames.pop(key, None)
         if self._by_frame.get(frame):
             self._warn_waiting(frame)
 
@@ -311,6 +316,8 @@ class RosScene:
                 self._groups.add(group)
             pose = self.frames.transform_to_fixed(frame)
             placed[key] = pose
+            self._frame_group_frames[key] = frame
+            self._held.setdefault(key, 0)
             self._upsert_group(key, pose, parent=group)
         return key
 
@@ -353,23 +360,44 @@ class RosScene:
         self._place(key)
 
     def erase(self, keys: Iterable[str]) -> None:
-        """Stop showing these keys."""
+        """Stop showing these keys, and the frame groups they leave empty."""
         shown = []
         for key in keys:
             drawn = self._drawn.pop(key, None)
             if drawn is not None:
                 self._by_frame.get(drawn.frame, {}).pop(key, None)
             self._early.pop(key, None)
-            if self._on_screen.pop(key, None) is not None:
+            if key in self._on_screen:
                 shown.append(key)
+                shown += self._take_off_screen(key)
         if shown:
             self.target.remove @ shown
+
+    def _take_off_screen(self, key: str) -> list[str]:
+        """
+        Forget that ``key`` is on screen; return its frame group's key if it is now empty.
+
+        An empty group would stay in the scene tree (a dropped link, a deleted marker
+        namespace) and still be sent every move of its frame. The caller removes it.
+        """
+        parent = self._on_screen.pop(key)
+        held = self._held[parent] - 1
+        if held:
+            self._held[parent] = held
+            return []
+        del self._held[parent]
+        frame = self._frame_group_frames.pop(parent)
+        groups = self._frame_groups.get(frame, {})
+        groups.pop(parent, None)
+        if not groups:
+            self._frame_groups.pop(frame, None)
+        return [parent]
 
     def _place(self, key: str) -> None:
         drawn = self._drawn[key]
         if not self.frames.is_resolved(drawn.frame):
-            if self._on_screen.pop(key, None) is not None:
-                self.target.remove @ key
+            if key in self._on_screen:
+                self.target.remove @ [key, *self._take_off_screen(key)]
             self._warn_waiting(drawn.frame)
             return
         element = drawn.element
@@ -383,13 +411,20 @@ class RosScene:
             parent = self._frame_group(drawn.group, self.frames.fixed_frame)
         else:
             parent = self._frame_group(drawn.group, drawn.frame)
-        if self._on_screen.get(key, parent) != parent:
-            self.target.remove @ key   # the client only finds a key under the given parent
+        moved = self._on_screen.get(key, parent) != parent
+        if moved:
+            # The client only finds a key under the given parent. The new group is held
+            # first, so that taking the key off the old one cannot empty it.
+            self._held[parent] += 1
+            self.target.remove @ [key, *self._take_off_screen(key)]
         if drawn.built:
             self.target.publish_built(EditKind.UPSERT, element, parent)
         else:
             self.target.upsert(element, to=parent)
-        self._on_screen[key] = parent
+        if key not in self._on_screen:
+            if not moved:
+                self._held[parent] = self._held.get(parent, 0) + 1
+            self._on_screen[key] = parent
 
     def _refuse_or_wait(self, key: str, drawn: _Drawn, error: TransformUnavailable) -> None:
         """
