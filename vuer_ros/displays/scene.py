@@ -411,19 +411,15 @@ class RosScene:
             parent = self._frame_group(drawn.group, self.frames.fixed_frame)
         else:
             parent = self._frame_group(drawn.group, drawn.frame)
-        moved = self._on_screen.get(key, parent) != parent
-        if moved:
-            # The client only finds a key under the given parent. The new group is held
-            # first, so that taking the key off the old one cannot empty it.
-            self._held[parent] += 1
+        if self._on_screen.get(key, parent) != parent:
+            # The client only finds a key under the given parent.
             self.target.remove @ [key, *self._take_off_screen(key)]
         if drawn.built:
             self.target.publish_built(EditKind.UPSERT, element, parent)
         else:
             self.target.upsert(element, to=parent)
         if key not in self._on_screen:
-            if not moved:
-                self._held[parent] = self._held.get(parent, 0) + 1
+            self._held[parent] += 1   # _frame_group made its count
             self._on_screen[key] = parent
 
     def _refuse_or_wait(self, key: str, drawn: _Drawn, error: TransformUnavailable) -> None:
